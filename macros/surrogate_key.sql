@@ -1,0 +1,13 @@
+{#
+    Return an md5 hash of the given columns as a surrogate key. Nulls become a marker
+    string, so (null, 'a') and ('', 'a') get different keys. md5 exists on DuckDB,
+    PostgreSQL and Spark.
+#}
+{% macro surrogate_key(columns) -%}
+    md5(
+        {%- for column in columns %}
+        coalesce(cast({{ column }} as {{ dbt.type_string() }}), '_null_')
+        {%- if not loop.last %} || '|' ||{% endif %}
+        {%- endfor %}
+    )
+{%- endmacro %}
