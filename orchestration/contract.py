@@ -112,3 +112,85 @@ def raw_table_ddl(entity: Entity, schema: str = "raw") -> str:
     """Return `create table if not exists` for the entity's raw table."""
     columns = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in entity.table_columns.items())
     return f"create table if not exists {schema}.{entity.name} (\n    {columns}\n)"
+
+
+CONTRACT_DOC_INTRO = """\
+# The raw contract
+
+<!-- Generated from orchestration/contract.yml by `python -m orchestration.contract`; edit the YAML, not this page. -->
+
+funnelmart reads raw exports from a landing folder. This page lists the files it reads, their
+columns and the rules every row must follow. `funnelmart import` writes these files from a
+real CRM or marketing export (see [import-profiles.md](import-profiles.md)).
+
+## Files
+
+- One entity per file, named `<entity>.csv` or `<entity>_<anything>.csv` (for example
+  `leads_2024-06.csv`). Gzipped CSV (`.csv.gz`) and JSON lines (`.jsonl`, one object per line)
+  work too. Files whose names match no entity are ignored, with a log line.
+- UTF-8, with or without a byte order mark; LF or CRLF line ends; comma, semicolon, tab or
+  pipe as delimiter (read from the header line); values may be quoted, so ids such as
+  `"00123"` keep their leading zeros. In a semicolon-delimited file a decimal comma
+  (`1234,50`) is accepted.
+- The first line is the header. Column names are matched case-insensitively; extra columns are
+  ignored; optional columns may be left out.
+
+## Types, time zone and keys
+
+| type | format | stored as |
+|---|---|---|
+| string | any text; surrounding whitespace is trimmed and an empty value is null | varchar |
+| integer | whole number, e.g. `250` | bigint |
+| decimal | number with `.` as decimal separator, e.g. `1234.50` | decimal(18, 4) |
+| date | ISO 8601 date, e.g. `2024-03-31` | date |
+| timestamp | ISO 8601, e.g. `2024-03-31 14:05:00`, `2024-03-31T14:05:00Z`, `2024-03-31T16:05:00+02:00` | timestamp in UTC |
+| currency | ISO 4217 code listed in `seeds/currencies.csv`, e.g. `USD` | varchar |
+
+A timestamp with an offset or `Z` keeps its instant. A timestamp without one is read in the
+source time zone, `FUNNELMART_SOURCE_TZ` (an IANA name such as `Europe/Berlin`; default `UTC`).
+Every timestamp is stored in UTC, so results do not depend on the machine's time zone.
+
+The key of each entity identifies a row. When a later file delivers the same key again, the
+staging models keep the row loaded last.
+
+## What happens to bad input
+
+- A row with a missing required value, a value that does not parse as its type, an unknown
+  currency or a value outside the accepted list goes to `raw._quarantine` with the file, the
+  line, the first failing column and every reason. The other rows of the file load.
+- A file that cannot be read at all (empty, not UTF-8, not valid gzip, an unclosed quote, or
+  a header without a required column, which is also what a wrong delimiter looks like) stops
+  the load before any file is loaded; the message names the file, the line or column, and the fix.
+- `raw._load_files` records each file's content hash with rows read, loaded and quarantined;
+  rows read = rows loaded + rows quarantined. A file whose content was loaded before is skipped,
+  so loading the same file twice adds nothing.
+- Each raw table carries load metadata: `_source_file`, `_source_line` (the line the row starts
+  on), `_file_hash` and `_loaded_at` (UTC).
+
+## Entities
+"""
+
+
+def contract_markdown(contract: dict[str, Entity] | None = None) -> str:
+    """Render the raw contract as the Markdown page docs/raw-contract.md."""
+    contract = contract or load_contract()
+    parts = [CONTRACT_DOC_INTRO]
+    for entity in contract.values():
+        parts.append(f"\n### {entity.name}\n\n{entity.description}\n\nKey: `{', '.join(entity.key)}`.\n")
+        parts.append("| column | type | required | default | accepted values | description |")
+        parts.append("|---|---|---|---|---|---|")
+        for column in entity.columns:
+            parts.append(
+                f"| `{column.name}` | {column.type} | {'yes' if column.required else 'no'} | "
+                f"{column.default or ''} | {', '.join(column.accepted)} | {column.description} |"
+            )
+        if entity.wide:
+            parts.append(
+                "| *status columns* | timestamp | no | | | One column per source status, e.g. `mql_date` or "
+                "`closed_won_at`; each non-empty cell becomes one stage event. |"
+            )
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    Path(__file__).resolve().parent.parent.joinpath("docs", "raw-contract.md").write_text(contract_markdown(), encoding="utf-8")
