@@ -1,0 +1,54 @@
+# funnelmart: `make run` runs the main job on demo data; `make test` verifies the project.
+# Both create .venv and install the pinned dependencies on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Nothing the project runs may call the internet: Dagster's and GE's usage statistics are off.
+export DAGSTER_DISABLE_TELEMETRY := yes
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: run test lint dbt-test pytest manifest dagster benchmark clean
+
+$(BIN)/.installed-run: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-dev: pyproject.toml $(BIN)/.installed-run
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed-run
+	$(BIN)/funnelmart run
+
+test: $(BIN)/.installed-dev lint dbt-test pytest
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/sqlfluff lint models macros tests/dbt
+
+# dbt build on the hand-computed fixture: load it, then build and test every model.
+dbt-test: $(BIN)/.installed-dev
+	rm -rf target/fixture-warehouse
+	$(BIN)/funnelmart build --landing tests/fixtures/dbt_small --warehouse target/fixture-warehouse
+
+pytest: $(BIN)/.installed-dev manifest
+	$(BIN)/python -m pytest
+
+manifest: $(BIN)/.installed-run
+	$(BIN)/dbt parse --quiet --project-dir . --profiles-dir .
+
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $@
+
+dagster: $(BIN)/.installed-run manifest $(DAGSTER_HOME)/dagster.yaml
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m orchestration.definitions
+
+benchmark: $(BIN)/.installed-dev
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf warehouse target logs .dagster_home

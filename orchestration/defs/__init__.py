@@ -1,0 +1,1 @@
+"""Dagster assets, resources and schedules of funnelmart, one module per concern."""

@@ -1,0 +1,182 @@
+"""The main job end to end on demo data: the published marts match the planted truth."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.demo_data import DemoTruth, write_demo_data
+from orchestration.pipeline import JobFailed, run_job
+from orchestration.settings import Settings
+
+DEMO_LEADS = 600
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Run the job once on a small demo data set; return its settings, result and truth."""
+    root = tmp_path_factory.mktemp("demo_run")
+    truth = write_demo_data(root / "landing", leads=DEMO_LEADS, seed=DEMO_SEED)
+    settings = Settings.from_env(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
+    result = run_job(settings, echo=lambda message: None)
+    return settings, result, truth
+
+
+def published(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.published_db_path), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_stage_counts_match_truth(demo_run):
+    settings, _, truth = demo_run
+    stages = ["raw_lead", "inquiry", "contact", "opportunity", "closed_won", "closed_lost"]
+    columns = ", ".join(f"count({stage}_at)" for stage in stages)
+
+    [counts] = published(settings, f"select {columns} from fct_lead_funnel")
+
+    assert dict(zip(stages, counts)) == truth.as_dict()["stages_reached"]
+
+
+def test_quarantine_counts_match_truth(demo_run):
+    settings, result, truth = demo_run
+    quarantined = {entity: count for entity, count in truth.as_dict()["quarantined"].items() if count}
+
+    loaded = {}
+    for file_result in result.load.loaded_files:
+        if file_result.rows_quarantined:
+            loaded[file_result.entity] = file_result.rows_quarantined
+        assert file_result.rows_read == file_result.rows_loaded + file_result.rows_quarantined
+
+    assert loaded == quarantined
+
+
+def test_bookings_per_currency_match_truth(demo_run):
+    settings, _, truth = demo_run
+    expected = {
+        currency: (totals["count"], Decimal(totals["total_amount"]))
+        for currency, totals in truth.as_dict()["bookings"]["by_currency"].items()
+    }
+
+    rows = published(settings, "select currency_code, count(*), sum(booking_amount) from fct_bookings group by 1")
+
+    assert {currency: (count, Decimal(total)) for currency, count, total in rows} == expected
+
+
+def test_reporting_amounts_all_converted(demo_run):
+    settings, _, _ = demo_run
+
+    [(missing, currencies)] = published(
+        settings,
+        "select count(*) filter (where reporting_amount is null), count(distinct reporting_currency_code) from fct_bookings",
+    )
+
+    assert missing == 0
+    assert currencies == 1
+
+
+def test_leads_per_source_match_truth(demo_run):
+    settings, _, truth = demo_run
+
+    rows = published(
+        settings,
+        "select s.lead_source, count(*) from fct_lead_funnel f "
+        "join dim_lead_source s using (lead_source_key) group by 1",
+    )
+
+    assert dict(rows) == truth.as_dict()["leads_by_lead_source"]
+
+
+def test_opportunity_outcomes_match_truth(demo_run):
+    settings, _, truth = demo_run
+    expected = truth.as_dict()["opportunities"]
+
+    [(count, won, lost, still_open)] = published(
+        settings,
+        "select count(*), count(*) filter (where is_won), count(*) filter (where is_lost), "
+        "count(*) filter (where is_open) from fct_opportunities",
+    )
+
+    assert (count, won, lost, still_open) == (expected["count"], expected["won"], expected["lost"], expected["open"])
+
+
+def test_conversion_rates_within_bounds(demo_run):
+    settings, _, _ = demo_run
+
+    [(low, high, over_converted)] = published(
+        settings,
+        "select min(conversion_rate), max(conversion_rate), count(*) filter (where converted_count > entered_count) "
+        "from rpt_funnel_conversion",
+    )
+
+    assert low >= 0
+    assert high <= 1
+    assert over_converted == 0
+
+
+def test_summary_names_published_file(demo_run):
+    settings, result, truth = demo_run
+
+    text = result.summary_text()
+
+    assert str(settings.published_db_path) in text
+    assert f"raw_lead     {truth.as_dict()['stages_reached']['raw_lead']:>10,}" in text
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rerun_adds_nothing(tmp_path):
+    write_demo_data(tmp_path / "landing", leads=150, seed=3)
+    settings = Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
+    first = run_job(settings, echo=lambda message: None)
+
+    second = run_job(settings, echo=lambda message: None)
+
+    assert second.load.totals()["rows_loaded"] == 0
+    assert second.load.totals()["files_skipped"] == first.load.totals()["files"]
+    assert second.summary == first.summary
+
+
+def test_failed_gate_keeps_published_datamart(tmp_path):
+    write_demo_data(tmp_path / "landing", leads=150, seed=3)
+    settings = Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
+    run_job(settings, echo=lambda message: None)
+    before = file_digest(settings.published_db_path)
+    # A second leads file repeats one lead id twice: a duplicate key inside one raw file.
+    (tmp_path / "landing" / "leads_fix.csv").write_text(
+        "lead_id,created_at\nDUP-1,2025-03-01 10:00:00\nDUP-1,2025-03-02 10:00:00\n", encoding="utf-8"
+    )
+
+    with pytest.raises(JobFailed) as raised:
+        run_job(settings, echo=lambda message: None)
+
+    assert "DUP-1" in str(raised.value)
+    assert file_digest(settings.published_db_path) == before
+
+
+def test_open_reader_does_not_block_run(tmp_path):
+    write_demo_data(tmp_path / "landing", leads=150, seed=3)
+    settings = Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
+    run_job(settings, echo=lambda message: None)
+    reader = duckdb.connect(str(settings.published_db_path), read_only=True)
+    [(leads_before,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
+    more = tmp_path / "more"
+    write_demo_data(more, leads=40, seed=99)
+    shutil.copy(more / "leads.csv", tmp_path / "landing" / "leads_more.csv")
+
+    try:
+        run_job(settings, echo=lambda message: None)
+        [(leads_seen_by_open_reader,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
+    finally:
+        reader.close()
+
+    [(leads_after,)] = published(settings, "select count(*) from fct_lead_funnel")
+    assert leads_seen_by_open_reader == leads_before
+    assert leads_after > leads_before

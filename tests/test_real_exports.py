@@ -1,0 +1,145 @@
+"""The main job on the real Olist and Maven exports: published figures against the CSVs themselves.
+
+The expected numbers are computed here with the csv module straight from the source files,
+independently of the import profiles and the dbt models.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.importer import import_export
+from orchestration.pipeline import run_job
+from orchestration.settings import Settings
+from conftest import real_export
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as source:
+        return list(csv.DictReader(source))
+
+
+def run_on_export(tmp_path: Path, profile: str, export: Path) -> Settings:
+    landing = tmp_path / "landing"
+    import_export(profile, export, landing)
+    settings = Settings.from_env(landing_dir=landing, warehouse_dir=tmp_path / "warehouse")
+    run_job(settings, echo=lambda message: None)
+    return settings
+
+
+def published(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.published_db_path), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def olist(tmp_path_factory):
+    export = real_export("olist_marketing_funnel")
+    return export, run_on_export(tmp_path_factory.mktemp("olist"), "olist", export)
+
+
+@pytest.fixture(scope="module")
+def maven(tmp_path_factory):
+    export = real_export("maven_crm_sales_opportunities")
+    return export, run_on_export(tmp_path_factory.mktemp("maven"), "maven", export)
+
+
+def test_olist_leads_and_won(olist):
+    export, settings = olist
+    leads = read_rows(export / "olist_marketing_qualified_leads_dataset.csv")
+    won_ids = {row["mql_id"] for row in read_rows(export / "olist_closed_deals_dataset.csv")}
+
+    [(lead_count, won_count, inquiry_count)] = published(
+        settings, "select count(*), count(closed_won_at), count(inquiry_at) from fct_lead_funnel"
+    )
+
+    assert lead_count == len(leads) == 8000
+    assert won_count == len(won_ids) == 842
+    assert inquiry_count == 8000
+    assert round(won_count / lead_count, 3) == 0.105
+
+
+def test_olist_counts_per_origin(olist):
+    export, settings = olist
+    leads = read_rows(export / "olist_marketing_qualified_leads_dataset.csv")
+    won_ids = {row["mql_id"] for row in read_rows(export / "olist_closed_deals_dataset.csv")}
+    expected_leads = Counter(row["origin"].strip() or "(not set)" for row in leads)
+    expected_won = Counter(row["origin"].strip() or "(not set)" for row in leads if row["mql_id"] in won_ids)
+
+    rows = published(
+        settings,
+        "select s.lead_source, count(*), count(f.closed_won_at) from fct_lead_funnel f "
+        "join dim_lead_source s using (lead_source_key) group by 1",
+    )
+
+    assert {source: leads for source, leads, _ in rows} == dict(expected_leads)
+    assert {source: won for source, _, won in rows if won} == dict(expected_won)
+    assert dict((source, leads) for source, leads, _ in rows)["organic_search"] == 2296
+    assert expected_leads["(not set)"] == 60
+    assert expected_leads["unknown"] == 1099
+
+
+def test_olist_bookings_in_brl(olist):
+    export, settings = olist
+    deals = read_rows(export / "olist_closed_deals_dataset.csv")
+    expected_total = sum(Decimal(row["declared_monthly_revenue"] or "0") for row in deals)
+
+    [(count, total, currencies)] = published(
+        settings, "select count(*), sum(booking_amount), string_agg(distinct currency_code) from fct_bookings"
+    )
+
+    assert count == 842
+    assert Decimal(total) == expected_total
+    assert currencies == "BRL"
+
+
+def test_maven_won_and_lost(maven):
+    export, settings = maven
+    stages = Counter(row["deal_stage"] for row in read_rows(export / "sales_pipeline.csv"))
+
+    [(total, won, lost, still_open)] = published(
+        settings,
+        "select count(*), count(*) filter (where is_won), count(*) filter (where is_lost), "
+        "count(*) filter (where is_open) from fct_opportunities",
+    )
+
+    assert total == sum(stages.values()) == 8800
+    assert won == stages["Won"] == 4238
+    assert lost == stages["Lost"] == 2473
+    assert still_open == stages["Engaging"] + stages["Prospecting"]
+
+
+def test_maven_bookings_per_regional_office(maven):
+    export, settings = maven
+    office_of = {row["sales_agent"]: row["regional_office"] for row in read_rows(export / "sales_teams.csv")}
+    expected = defaultdict(Decimal)
+    for row in read_rows(export / "sales_pipeline.csv"):
+        if row["deal_stage"] == "Won":
+            expected[office_of[row["sales_agent"]]] += Decimal(row["close_value"])
+
+    rows = published(
+        settings,
+        "select r.territory, sum(b.booking_amount) from fct_bookings b join dim_rep r using (rep_key) group by 1",
+    )
+
+    assert {office: Decimal(total) for office, total in rows} == dict(expected)
+    assert sum(expected.values()) == 10_005_534
+    assert expected["Central"] == 3_346_293
+
+
+def test_maven_win_rate_per_office(maven):
+    _, settings = maven
+
+    rows = published(
+        settings,
+        "select r.territory, count(*) filter (where o.is_won), count(*) filter (where o.is_won or o.is_lost) "
+        "from fct_opportunities o join dim_rep r using (rep_key) group by 1 order by 1",
+    )
+
+    assert rows == [("Central", 1629, 2604), ("East", 1171, 1858), ("West", 1438, 2249)]
