@@ -27,12 +27,13 @@ run: $(BIN)/.installed-run
 test: $(BIN)/.installed-dev lint dbt-test pytest
 
 lint: $(BIN)/.installed-dev
-	$(BIN)/sqlfluff lint models macros tests/dbt
+	$(BIN)/sqlfluff lint --processes 2 models macros tests/dbt
 
 # dbt build on the hand-computed fixture: load it, then build and test every model.
 dbt-test: $(BIN)/.installed-dev
 	rm -rf target/fixture-warehouse
-	$(BIN)/funnelmart build --landing tests/fixtures/dbt_small --warehouse target/fixture-warehouse
+	$(BIN)/funnelmart build --landing tests/fixtures/dbt_small --warehouse target/fixture-warehouse \
+		--dbt-vars '{expected_fixture: dbt_small}'
 
 pytest: $(BIN)/.installed-dev manifest
 	$(BIN)/python -m pytest

@@ -4,10 +4,9 @@
     PostgreSQL and Spark.
 #}
 {% macro surrogate_key(columns) -%}
-    md5(
-        {%- for column in columns %}
-        coalesce(cast({{ column }} as {{ dbt.type_string() }}), '_null_')
-        {%- if not loop.last %} || '|' ||{% endif %}
-        {%- endfor %}
-    )
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
+    {%- endfor -%}
+    md5({{ parts | join(" || '|' || ") }})
 {%- endmacro %}

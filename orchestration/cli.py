@@ -19,7 +19,7 @@ directory = click.Path(file_okay=False, path_type=Path)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--verbose", "-v", is_flag=True, help="Log debug messages as well.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every step in detail (default: warnings and errors only).")
 def main(verbose: bool) -> None:
     """funnelmart: a Demand-to-Close datamart on DuckDB, built with dbt and Dagster."""
     configure_logging(verbose)
@@ -59,13 +59,22 @@ def run(landing: Path | None, warehouse: Path | None) -> None:
 @main.command()
 @click.option("--landing", type=directory, required=True, help="Folder of raw files in the raw contract.")
 @click.option("--warehouse", type=directory, default=None, help="Folder for build.duckdb. Default: ./warehouse.")
-def build(landing: Path, warehouse: Path | None) -> None:
+@click.option(
+    "--dbt-vars",
+    default=None,
+    help="YAML of dbt variables, e.g. '{expected_fixture: dbt_small}' to run the fixture's figure tests.",
+)
+def build(landing: Path, warehouse: Path | None, dbt_vars: str | None) -> None:
     """Load raw files and run dbt build (models and tests), without the quality gate or publishing."""
     from orchestration.pipeline import JobFailed, load_and_build
 
     settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse)
     try:
-        load, result = load_and_build(settings, echo=lambda message: click.echo(message, err=True))
+        load, result = load_and_build(
+            settings,
+            echo=lambda message: click.echo(message, err=True),
+            dbt_arguments=["--vars", dbt_vars] if dbt_vars else None,
+        )
     except JobFailed as error:
         click.echo(f"\nfunnelmart build failed: {error}", err=True)
         sys.exit(1)

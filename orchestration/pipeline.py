@@ -62,7 +62,11 @@ def run_job(settings: Settings, echo: Callable[[str], None] = logger.info) -> Jo
     return JobResult(load=load, build=build, gate=gate, published_path=settings.published_db_path, summary=summary)
 
 
-def load_and_build(settings: Settings, echo: Callable[[str], None] = logger.info) -> tuple[LoadReport, DbtBuildResult]:
+def load_and_build(
+    settings: Settings,
+    echo: Callable[[str], None] = logger.info,
+    dbt_arguments: list[str] | None = None,
+) -> tuple[LoadReport, DbtBuildResult]:
     """Load new landing files and run `dbt build` on the build DuckDB; publish nothing.
 
     Raises JobFailed naming the step that failed.
@@ -75,7 +79,7 @@ def load_and_build(settings: Settings, echo: Callable[[str], None] = logger.info
 
     echo("Building models with dbt")
     try:
-        build = run_dbt_build(settings, progress=lambda node: report_node(node, echo))
+        build = run_dbt_build(settings, dbt_arguments, progress=lambda node: report_node(node, echo))
     except DbtBuildError as error:
         raise JobFailed(str(error)) from error
     return load, build

@@ -1,13 +1,15 @@
-"""Run dbt on the build DuckDB from Python, with progress per model and test."""
+"""Run dbt on the build DuckDB in a subprocess, with progress per model and test."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-from dbt.cli.main import dbtRunner
+from pathlib import Path
 
 from orchestration.logs import get_logger
 from orchestration.settings import Settings
@@ -74,6 +76,12 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def dbt_executable() -> str:
+    """Return the dbt next to this Python, so the venv's dbt runs even when it is not on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
 def run_dbt_build(
     settings: Settings,
     extra_arguments: list[str] | None = None,
@@ -81,32 +89,57 @@ def run_dbt_build(
 ) -> DbtBuildResult:
     """Run `dbt build` (seeds, models and tests) and return each node's status.
 
-    Raises DbtBuildError when dbt itself fails or a node errors, naming the failing nodes.
+    dbt runs in a subprocess, as in Dagster, so its DuckDB connection is closed when it
+    returns. Raises DbtBuildError when dbt fails, naming the failing nodes.
     """
+    arguments = [dbt_executable(), *dbt_arguments(settings, ["build", *(extra_arguments or [])]), "--log-format", "json"]
+    logger.info("Running %s", " ".join(arguments))
     nodes: list[DbtNodeResult] = []
-
-    def on_event(event) -> None:
-        if event.info.name != "NodeFinished":
-            return
-        run_result = event.data.run_result
-        node = DbtNodeResult(
-            unique_id=event.data.node_info.unique_id,
-            resource_type=event.data.node_info.resource_type,
-            status=run_result.status,
-            message=run_result.message or "",
-        )
-        nodes.append(node)
-        if progress:
-            progress(node)
-
-    arguments = dbt_arguments(settings, ["build", *(extra_arguments or [])])
-    logger.info("Running dbt %s", " ".join(arguments))
-    with dbt_environment(settings):
-        outcome = dbtRunner(callbacks=[on_event]).invoke(arguments + ["--quiet"])
-    result = DbtBuildResult(success=outcome.success, nodes=nodes)
-    if outcome.exception is not None:
-        raise DbtBuildError(f"dbt build could not run: {outcome.exception}")
-    if not outcome.success:
-        failing = "\n".join(f"  {node.unique_id}: {node.status} {node.message}" for node in result.failures())
-        raise DbtBuildError(f"dbt build failed:\n{failing or '  (see the dbt log in logs/dbt.log)'}")
+    errors: list[str] = []
+    environment = {**os.environ, **settings.dbt_env()}
+    with subprocess.Popen(
+        arguments, cwd=settings.project_dir, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        for line in process.stdout:
+            event = parse_event(line)
+            if event is None:
+                errors.append(line.rstrip())
+                continue
+            node = node_result(event)
+            if node is not None:
+                nodes.append(node)
+                if progress:
+                    progress(node)
+            elif event["info"]["level"] == "error":
+                errors.append(event["info"]["msg"])
+    result = DbtBuildResult(success=process.returncode == 0, nodes=nodes)
+    if not result.success:
+        failing = [f"  {node.unique_id}: {node.status} {node.message}".rstrip() for node in result.failures()]
+        details = "\n".join(failing or [f"  {message}" for message in errors[-10:]])
+        raise DbtBuildError(f"dbt build failed (exit code {process.returncode}):\n{details}")
     return result
+
+
+def parse_event(line: str) -> dict | None:
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) and "info" in event else None
+
+
+def node_result(event: dict) -> DbtNodeResult | None:
+    """Return the result of a finished node from dbt's Log*Result events, else None."""
+    name = event["info"]["name"]
+    node_info = event.get("data", {}).get("node_info")
+    if not (name.startswith("Log") and name.endswith("Result")) or not node_info:
+        return None
+    # Unit tests leave node_status empty and report their outcome in data.status.
+    status = str(node_info.get("node_status") or event["data"].get("status") or "").lower()
+    message = event["info"].get("msg", "") if status in {"error", "fail", "warn", "runtime error"} else ""
+    return DbtNodeResult(
+        unique_id=node_info["unique_id"],
+        resource_type=node_info.get("resource_type", ""),
+        status=status,
+        message=message,
+    )

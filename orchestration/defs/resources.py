@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
 from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.transform import dbt_executable
 
 
 class FunnelmartSettings(ConfigurableResource):
@@ -19,12 +17,6 @@ class FunnelmartSettings(ConfigurableResource):
 
     def settings(self) -> Settings:
         return Settings.from_env(landing_dir=self.landing_dir or None, warehouse_dir=self.warehouse_dir or None)
-
-
-def dbt_executable() -> str:
-    """Return the dbt next to this Python, so Dagster finds it without an activated virtual environment."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
 
 
 def dbt_resource() -> DbtCliResource:

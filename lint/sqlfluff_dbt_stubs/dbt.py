@@ -1,0 +1,57 @@
+"""The cross-database macros of dbt's `dbt` namespace that the models call."""
+
+
+def type_string() -> str:
+    return "varchar"
+
+
+def type_int() -> str:
+    return "integer"
+
+
+def type_bigint() -> str:
+    return "bigint"
+
+
+def type_numeric() -> str:
+    return "numeric(28, 6)"
+
+
+def type_float() -> str:
+    return "double"
+
+
+def type_timestamp() -> str:
+    return "timestamp"
+
+
+def type_boolean() -> str:
+    return "boolean"
+
+
+def current_timestamp() -> str:
+    return "current_timestamp"
+
+
+def date_trunc(datepart: str, date: str) -> str:
+    return f"date_trunc('{datepart}', {date})"
+
+
+def datediff(first_date: str, second_date: str, datepart: str) -> str:
+    return f"date_diff('{datepart}', {first_date}, {second_date})"
+
+
+def dateadd(datepart: str, interval: object, from_date_or_timestamp: str) -> str:
+    return f"({from_date_or_timestamp} + cast({interval} as bigint) * interval 1 {datepart})"
+
+
+def concat(fields: list[str]) -> str:
+    return " || ".join(str(field) for field in fields)
+
+
+def safe_cast(field: str, type: str) -> str:  # noqa: A002 - dbt's argument name
+    return f"try_cast({field} as {type})"
+
+
+def cast(field: str, type: str) -> str:  # noqa: A002 - dbt's argument name
+    return f"cast({field} as {type})"

@@ -1,0 +1,3 @@
+"""dbt's `modules` global: Python modules that macros may use."""
+
+import datetime  # noqa: F401 - exported to Jinja as modules.datetime

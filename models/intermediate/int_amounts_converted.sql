@@ -1,0 +1,107 @@
+-- Opportunity and booking amounts converted to the reporting currency (var
+-- reporting_currency) with the rates of seeds/fx_rates.csv for the month of the amount:
+--   reporting_amount = amount * usd_per_unit(currency, month) / usd_per_unit(reporting, month)
+-- A booking converts at booked_at. An opportunity converts at closed_at, else created_at,
+-- else the current month. An amount already in the reporting currency is kept as it is.
+-- When a rate is missing, reporting_amount is null, and a singular test fails on such rows.
+with
+
+opportunities as (
+    select * from {{ ref('stg_landing__opportunities') }}
+),
+
+bookings as (
+    select * from {{ ref('stg_landing__bookings') }}
+),
+
+fx_rates as (
+    select * from {{ ref('fx_rates') }}
+),
+
+amounts as (
+    select
+        'opportunity' as amount_source,
+        opportunity_id as record_id,
+        amount,
+        currency_code,
+        coalesce(closed_at, created_at) as converted_at
+    from opportunities
+
+    union all
+
+    select
+        'booking' as amount_source,
+        booking_id as record_id,
+        booking_amount as amount,
+        currency_code,
+        booked_at as converted_at
+    from bookings
+),
+
+dated as (
+    select
+        amount_source,
+        record_id,
+        amount,
+        currency_code,
+        converted_at,
+        cast(
+            {{ dbt.date_trunc('month', 'coalesce(converted_at, ' ~ dbt.current_timestamp() ~ ')') }} as date
+        ) as rate_month
+    from amounts
+),
+
+-- Rates stay decimal: dbt.type_float() is a 4-byte float on DuckDB and would round amounts.
+rates as (
+    select
+        cast(rate_month as date) as rate_month,
+        cast(usd_per_unit as numeric(18, 10)) as usd_per_unit,
+        upper(trim(currency_code)) as currency_code
+    from fx_rates
+),
+
+converted as (
+    select
+        dated.amount_source,
+        dated.record_id,
+        dated.amount,
+        dated.currency_code,
+        dated.converted_at,
+        dated.rate_month,
+        '{{ var("reporting_currency") | upper }}' as reporting_currency_code,
+        source_rates.usd_per_unit as source_usd_per_unit,
+        reporting_rates.usd_per_unit as reporting_usd_per_unit,
+        case
+            when dated.amount is null then null
+            when dated.currency_code = '{{ var("reporting_currency") | upper }}' then dated.amount
+            -- The wide cast keeps DuckDB from overflowing decimal(18) in the product.
+            else cast(dated.amount as numeric(38, 4)) * source_rates.usd_per_unit / reporting_rates.usd_per_unit
+        end as reporting_amount
+    from dated
+    left join rates as source_rates
+        on
+            dated.currency_code = source_rates.currency_code
+            and dated.rate_month = source_rates.rate_month
+    left join rates as reporting_rates
+        on
+            reporting_rates.currency_code = '{{ var("reporting_currency") | upper }}'
+            and dated.rate_month = reporting_rates.rate_month
+),
+
+final as (
+    select
+        {{ surrogate_key(['amount_source', 'record_id']) }} as converted_amount_key,
+        amount_source,
+        record_id,
+        amount,
+        currency_code,
+        converted_at,
+        rate_month,
+        reporting_currency_code,
+        source_usd_per_unit,
+        reporting_usd_per_unit,
+        cast(reporting_amount as {{ dbt.type_numeric() }}) as reporting_amount
+    from converted
+)
+
+select * from final
