@@ -16,7 +16,7 @@ def test_definitions_load(dbt_manifest):
     asset_keys = set(repository.asset_graph.get_all_asset_keys())
 
     assert AssetKey(["landing", "leads"]) in asset_keys
-    assert AssetKey(["fct_lead_funnel"]) in asset_keys
+    assert AssetKey(["marts", "fct_lead_funnel"]) in asset_keys
     assert AssetKey(["published_datamart"]) in asset_keys
     assert [schedule.cron_schedule for schedule in repository.schedule_defs] == ["0 6 * * *"]
 

@@ -1,6 +1,6 @@
 """Every dbt model, seed and test as Dagster assets and checks (dagster-dbt)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster reads the context annotation at definition time.
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets

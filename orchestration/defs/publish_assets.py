@@ -1,6 +1,6 @@
 """The quality gate and the publish step as Dagster assets, after every dbt model."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster reads the context annotation at definition time.
 
 import os
 

@@ -1,6 +1,6 @@
 """The raw-load asset: landing files into the raw schema, one asset key per contract entity."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster reads the context annotation at definition time.
 
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 
