@@ -49,7 +49,7 @@ dagster: $(BIN)/.installed-run manifest $(DAGSTER_HOME)/dagster.yaml
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m orchestration.definitions
 
 benchmark: $(BIN)/.installed-dev
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m orchestration.benchmark
 
 clean:
 	rm -rf warehouse target logs .dagster_home

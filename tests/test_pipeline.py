@@ -132,51 +132,52 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_rerun_adds_nothing(tmp_path):
-    write_demo_data(tmp_path / "landing", leads=150, seed=3)
-    settings = Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
-    first = run_job(settings, echo=lambda message: None)
+@pytest.fixture
+def copied_run(demo_run, tmp_path):
+    """Return settings for a copy of the module's landing folder and warehouse, to run the job again."""
+    settings, _, _ = demo_run
+    shutil.copytree(settings.landing_dir, tmp_path / "landing")
+    shutil.copytree(settings.warehouse_dir, tmp_path / "warehouse")
+    return Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
 
-    second = run_job(settings, echo=lambda message: None)
+
+def test_rerun_adds_nothing(demo_run, copied_run):
+    _, first, _ = demo_run
+
+    second = run_job(copied_run, echo=lambda message: None)
 
     assert second.load.totals()["rows_loaded"] == 0
     assert second.load.totals()["files_skipped"] == first.load.totals()["files"]
     assert second.summary == first.summary
 
 
-def test_failed_gate_keeps_published_datamart(tmp_path):
-    write_demo_data(tmp_path / "landing", leads=150, seed=3)
-    settings = Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
-    run_job(settings, echo=lambda message: None)
-    before = file_digest(settings.published_db_path)
-    # A second leads file repeats one lead id twice: a duplicate key inside one raw file.
-    (tmp_path / "landing" / "leads_fix.csv").write_text(
+def test_failed_gate_keeps_published_datamart(copied_run):
+    before = file_digest(copied_run.published_db_path)
+    # A new leads file repeats one lead id twice: a duplicate key inside one raw file.
+    (copied_run.landing_dir / "leads_fix.csv").write_text(
         "lead_id,created_at\nDUP-1,2025-03-01 10:00:00\nDUP-1,2025-03-02 10:00:00\n", encoding="utf-8"
     )
 
     with pytest.raises(JobFailed) as raised:
-        run_job(settings, echo=lambda message: None)
+        run_job(copied_run, echo=lambda message: None)
 
     assert "DUP-1" in str(raised.value)
-    assert file_digest(settings.published_db_path) == before
+    assert file_digest(copied_run.published_db_path) == before
 
 
-def test_open_reader_does_not_block_run(tmp_path):
-    write_demo_data(tmp_path / "landing", leads=150, seed=3)
-    settings = Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
-    run_job(settings, echo=lambda message: None)
-    reader = duckdb.connect(str(settings.published_db_path), read_only=True)
+def test_open_reader_does_not_block_run(copied_run):
+    reader = duckdb.connect(str(copied_run.published_db_path), read_only=True)
     [(leads_before,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
-    more = tmp_path / "more"
-    write_demo_data(more, leads=40, seed=99)
-    shutil.copy(more / "leads.csv", tmp_path / "landing" / "leads_more.csv")
+    (copied_run.landing_dir / "leads_more.csv").write_text(
+        "lead_id,created_at,country\nNEW-1,2025-05-01 09:00:00,DE\nNEW-2,2025-05-02 09:00:00,US\n", encoding="utf-8"
+    )
 
     try:
-        run_job(settings, echo=lambda message: None)
+        run_job(copied_run, echo=lambda message: None)
         [(leads_seen_by_open_reader,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
     finally:
         reader.close()
 
-    [(leads_after,)] = published(settings, "select count(*) from fct_lead_funnel")
+    [(leads_after,)] = published(copied_run, "select count(*) from fct_lead_funnel")
     assert leads_seen_by_open_reader == leads_before
-    assert leads_after > leads_before
+    assert leads_after == leads_before + 2
