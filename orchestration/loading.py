@@ -3,8 +3,8 @@
 Each file is read with Python's csv module, which gives the physical line number of every
 row and clear errors for files that cannot be read at all. The rows go into a temporary
 table as text, and one SQL statement per file casts them to the contract's types with
-DuckDB's `try_cast`: a row with a missing required value or a value that does not parse
-goes to `raw._quarantine` with its file, line, column and reason; the other rows go to
+DuckDB's `try_cast`. A row with a missing required value or a value that does not parse
+goes to `raw._quarantine` with its file, line, column and reason. The other rows go to
 `raw.<entity>`. A file whose content hash is already in `raw._load_files` is skipped, so
 loading the same file twice adds nothing. Each file loads in one transaction.
 """
@@ -80,7 +80,7 @@ class FileLoadResult:
 
 @dataclass
 class LoadReport:
-    """What one load of a landing folder did, file by file."""
+    """Per-file results of one load of a landing folder."""
 
     files: list[FileLoadResult] = field(default_factory=list)
     ignored_files: list[Path] = field(default_factory=list)
@@ -107,6 +107,7 @@ class ParsedFile:
     header: list[str]
     rows: list[tuple[int, list[str | None]]]
     malformed: list[tuple[int, str, str]]  # line, reason, raw text
+    delimiter: str | None = None  # None for JSON lines
 
 
 def load_landing(
@@ -233,7 +234,7 @@ def parse_csv(path: Path, text: str) -> ParsedFile:
             f"{path}, line {reader.line_num}: the CSV cannot be parsed ({error}). "
             "Check for an unclosed quote in that line and export the file again."
         ) from None
-    return ParsedFile(header=header, rows=rows, malformed=malformed)
+    return ParsedFile(header=header, rows=rows, malformed=malformed, delimiter=delimiter)
 
 
 def parse_jsonl(path: Path, text: str) -> ParsedFile:
@@ -318,7 +319,10 @@ def load_file(
     connection.execute("begin transaction")
     try:
         stage_text_rows(connection, entity, parsed)
-        connection.execute(typed_rows_sql(entity, currencies))
+        # Excel writes a decimal comma where the list separator is a semicolon; elsewhere
+        # "1,234" may be a thousands separator, so it stays invalid rather than becoming 1.234.
+        decimal_comma = parsed.delimiter == ";"
+        connection.execute(typed_rows_sql(entity, currencies, decimal_comma))
         rows_loaded = insert_loaded_rows(connection, entity, path, file_hash, loaded_at)
         rows_quarantined = insert_quarantined_rows(connection, entity, path, file_hash, loaded_at, parsed)
         if rows_loaded + rows_quarantined != rows_read:
@@ -393,7 +397,7 @@ def status_name(column_name: str) -> str:
     return column_name
 
 
-def typed_rows_sql(entity: Entity, currencies: list[str]) -> str:
+def typed_rows_sql(entity: Entity, currencies: list[str], decimal_comma: bool = False) -> str:
     """Return SQL creating landing_typed: typed values plus the reasons a row breaks the contract."""
     columns = list(entity.columns)
     if entity.wide:
@@ -403,10 +407,10 @@ def typed_rows_sql(entity: Entity, currencies: list[str]) -> str:
     checks = []
     for column in columns:
         value = column.name if column.default is None else f"coalesce({column.name}, '{column.default}')"
-        typed.append(f"{cast_expression(column.type, value)} as {column.name}")
+        typed.append(f"{cast_expression(column.type, value, decimal_comma)} as {column.name}")
         # In a wide file the status column's own name is what the user sees in the header.
         label = "_status_column" if entity.wide and column.name == "changed_at" else f"'{column.name}'"
-        checks.extend(column_checks(column, value, label, currencies))
+        checks.extend(column_checks(column, value, label, currencies, decimal_comma))
     reasons = "list_value(" + ", ".join(checks) + ")" if checks else "list_value()"
     return f"""
         create temporary table landing_typed as
@@ -421,12 +425,13 @@ def typed_rows_sql(entity: Entity, currencies: list[str]) -> str:
     """
 
 
-def cast_expression(column_type: str, value: str) -> str:
+def cast_expression(column_type: str, value: str, decimal_comma: bool = False) -> str:
     if column_type == "timestamp":
         # Values with an offset or Z keep their instant; others are read in the session time zone.
         return f"try_cast(try_cast({value} as timestamptz) at time zone 'UTC' as timestamp)"
     if column_type == "decimal":
-        return f"try_cast({decimal_text(value)} as decimal(18, 4))"
+        text = decimal_text(value) if decimal_comma else value
+        return f"try_cast({text} as decimal(18, 4))"
     if column_type == "integer":
         return f"try_cast(try_cast({value} as double) as bigint)"
     if column_type == "date":
@@ -437,11 +442,11 @@ def cast_expression(column_type: str, value: str) -> str:
 
 
 def decimal_text(value: str) -> str:
-    """Accept a decimal comma (1234,50) when the value has no decimal point, as Excel writes in many locales."""
+    """Read a decimal comma (1234,50) as a decimal point when the value has no point of its own."""
     return f"case when {value} like '%,%' and {value} not like '%.%' then replace({value}, ',', '.') else {value} end"
 
 
-def column_checks(column: Column, value: str, label: str, currencies: list[str]) -> list[str]:
+def column_checks(column: Column, value: str, label: str, currencies: list[str], decimal_comma: bool) -> list[str]:
     """Return SQL expressions, one per rule, that give a reason text when the value breaks the rule.
 
     `label` is an SQL expression for the column name shown in the reason.
@@ -457,7 +462,7 @@ def column_checks(column: Column, value: str, label: str, currencies: list[str])
     }
     if column.type in type_examples:
         checks.append(
-            f"case when {value} is not null and {cast_expression(column.type, value)} is null "
+            f"case when {value} is not null and {cast_expression(column.type, value, decimal_comma)} is null "
             f"then {label} || ': invalid {column.type} ''' || {value} || '''; expected {type_examples[column.type]}' end"
         )
     if column.type == "currency":

@@ -18,7 +18,7 @@ PUBLISHED_DB_NAME = "funnelmart.duckdb"
 
 @dataclass(frozen=True)
 class Settings:
-    """Where a run reads its raw files and writes its warehouse, and how it reads values."""
+    """Run settings: the landing and warehouse folders, the source time zone and the reporting currency."""
 
     landing_dir: Path
     warehouse_dir: Path

@@ -38,8 +38,8 @@ class FunnelSummary:
         lines.append(f"  {'closed_lost':<12} {self.closed_lost_count:>10,}")
         lines.append("Stage-to-stage conversion:")
         for from_stage, to_stage, rate in self.conversion_rates():
-            shown = "n/a" if rate is None else f"{rate:.1%}"
-            lines.append(f"  {from_stage} -> {to_stage}: {shown}")
+            rate_text = "n/a" if rate is None else f"{rate:.1%}"
+            lines.append(f"  {from_stage} -> {to_stage}: {rate_text}")
         lines.append(
             f"Opportunities: {self.opportunity_count:,} ({self.won_opportunity_count:,} won, "
             f"{self.lost_opportunity_count:,} lost)"

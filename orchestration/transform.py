@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ class DbtNodeResult:
 
 @dataclass
 class DbtBuildResult:
-    """What `dbt build` did, node by node."""
+    """Node results of one `dbt build`."""
 
     success: bool
     nodes: list[DbtNodeResult] = field(default_factory=list)
@@ -114,10 +115,17 @@ def run_dbt_build(
                 errors.append(event["info"]["msg"])
     result = DbtBuildResult(success=process.returncode == 0, nodes=nodes)
     if not result.success:
-        failing = [f"  {node.unique_id}: {node.status} {node.message}".rstrip() for node in result.failures()]
-        details = "\n".join(failing or [f"  {message}" for message in errors[-10:]])
+        failing = [f"  {node.unique_id}: {node.status}" for node in result.failures()]
+        # dbt's error events carry the reasons: the database error or the failing test's row count.
+        reasons = [f"  {strip_ansi(message)}" for message in errors[-15:]]
+        details = "\n".join(failing + ["dbt reported:"] + reasons)
         raise DbtBuildError(f"dbt build failed (exit code {process.returncode}):\n{details}")
     return result
+
+
+def strip_ansi(text: str) -> str:
+    """Remove the terminal colour codes dbt puts into its messages."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def parse_event(line: str) -> dict | None:
@@ -136,7 +144,7 @@ def node_result(event: dict) -> DbtNodeResult | None:
         return None
     # Unit tests leave node_status empty and report their outcome in data.status.
     status = str(node_info.get("node_status") or event["data"].get("status") or "").lower()
-    message = event["info"].get("msg", "") if status in {"error", "fail", "warn", "runtime error"} else ""
+    message = strip_ansi(event["info"].get("msg", "")) if status in {"error", "fail", "warn", "runtime error"} else ""
     return DbtNodeResult(
         unique_id=node_info["unique_id"],
         resource_type=node_info.get("resource_type", ""),

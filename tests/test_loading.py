@@ -53,6 +53,20 @@ def test_excel_csv_quirks_load(tmp_path):
     assert len(rows) == 2
 
 
+def test_comma_file_rejects_decimal_comma(tmp_path):
+    settings = make_settings(tmp_path)
+    # In a comma-delimited file "1,234" may mean one thousand two hundred thirty-four: never guess.
+    (settings.landing_dir / "bookings.csv").write_text(
+        'booking_id,booked_at,booking_amount,currency_code\nB1,2024-01-01,"1,234",USD\n', encoding="utf-8"
+    )
+
+    load_landing(settings)
+
+    assert query(settings, "select count(*) from raw.bookings") == [(0,)]
+    [(reason,)] = query(settings, "select reason from raw._quarantine")
+    assert "invalid decimal '1,234'" in reason
+
+
 def test_bad_rows_quarantined_with_line(tmp_path):
     settings = make_settings(tmp_path)
     (settings.landing_dir / "leads.csv").write_text(

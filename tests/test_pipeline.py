@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -181,3 +182,25 @@ def test_open_reader_does_not_block_run(copied_run):
     [(leads_after,)] = published(copied_run, "select count(*) from fct_lead_funnel")
     assert leads_seen_by_open_reader == leads_before
     assert leads_after == leads_before + 2
+
+
+def test_published_columns_documented(demo_run, dbt_manifest):
+    settings, _, _ = demo_run
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    models = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+
+    columns = published(
+        settings,
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where schema_name = 'main' and not starts_with(table_name, '_')",
+    )
+
+    undocumented = [
+        f"{table}.{column}"
+        for table, column, _ in columns
+        if not models[table]["columns"].get(column, {}).get("description")
+    ]
+    without_comment = [f"{table}.{column}" for table, column, comment in columns if not comment]
+    assert columns
+    assert undocumented == []
+    assert without_comment == []
