@@ -202,6 +202,28 @@ def serve(port: int | None, data_dir: Path | None, warehouse: Path | None) -> No
         server.stop()
 
 
+@main.command()
+@click.option("--landing", type=directory, default=None, help="Landing folder whose files count for freshness. Default: ./landing.")
+@click.option("--warehouse", type=directory, default=None, help="Folder that contains the run history and alert state. Default: ./warehouse.")
+@click.option("--runs", "run_count", type=click.IntRange(min=1), default=10, show_default=True, help="Number of runs to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON instead of text.")
+def status(landing: Path | None, warehouse: Path | None, run_count: int, as_json: bool) -> None:
+    """Show the last runs, their check results, freshness per source and open alerts."""
+    import json
+
+    from orchestration.operations.config import OperationsConfigError, load_operations_config
+    from orchestration.operations.status import collect_status
+
+    settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse)
+    try:
+        config = load_operations_config()
+    except OperationsConfigError as error:
+        click.echo(f"funnelmart status failed: {error}", err=True)
+        sys.exit(1)
+    report = collect_status(settings, config, limit=run_count)
+    click.echo(json.dumps(report.to_dict(), indent=2, default=str) if as_json else report.text())
+
+
 def manifest_path() -> Path | None:
     """Return dbt's manifest.json when present; its column descriptions become PostgreSQL comments."""
     path = PROJECT_DIR / "target" / "manifest.json"

@@ -8,15 +8,17 @@ so every expectation fails with an empty result.
 A check ends in one of three states. `passed` and `failed` are findings about the data.
 `error` means the check could not run as written, because of a missing table or column, a
 column set that differs from the suite, an invalid suite file, or an exception inside Great
-Expectations. The gate passes when no check has an error and every failed check has the
-severity `warning` or `info` (Great Expectations' default severity is `critical`).
+Expectations. `skipped` marks a check that was not run on purpose, such as a reconciliation
+of a model that is not built, so nothing is known about the data it covers. The gate passes
+when no check has an error and every failed check has the severity `warning` or `info`
+(Great Expectations' default severity is `critical`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +33,9 @@ from orchestration.logs import get_logger
 from orchestration.settings import PROJECT_DIR
 
 SUITES_DIR = PROJECT_DIR / "expectations"
+DATA_DOCS_SITE_NAME = "funnelmart"
+# Folder inside the Data Docs directory that keeps the validation results as JSON.
+DATA_DOCS_RESULTS_FOLDER = "validation_results"
 SUITE_FILE_SUFFIXES = (".json", ".yml", ".yaml")
 
 # Schema a suite names (the part before the dot in "marts.fct_bookings") mapped to the schema
@@ -67,7 +72,7 @@ RESULT_DETAIL_KEYS = (
     "details",
 )
 
-Status = Literal["passed", "failed", "error"]
+Status = Literal["passed", "failed", "error", "skipped"]
 
 # Severities whose failures are reported without failing the gate.
 NON_BLOCKING = frozenset({"warning", "info"})
@@ -108,6 +113,12 @@ class CheckResult:
     unexpected_values: tuple[Any, ...] = ()
     observed_value: Any = None
     message: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def check_name(self) -> str:
+        """Return a short name of the check that stays the same from run to run, e.g. "lead_id unique"."""
+        return check_label(self.expectation_type, self.kwargs, self.meta)
 
     @property
     def column(self) -> str | None:
@@ -121,14 +132,14 @@ class CheckResult:
     def describe(self) -> str:
         """Return one line naming the table, column, expectation and what was found."""
         target = self.suite if self.column is None else f"{self.suite}.{self.column}"
-        check = self.expectation_type or "suite"
+        check = str(self.meta["check"]) if self.meta.get("check") else self.expectation_type or "suite"
         arguments = _format_arguments(self.kwargs)
         if arguments:
             check = f"{check}({arguments})"
         return f"{target}: {check}: {self._finding()}"
 
     def _finding(self) -> str:
-        if self.status == "error":
+        if self.status in ("error", "skipped"):
             return self.message
         if self.status == "passed":
             return "passed"
@@ -142,6 +153,8 @@ class CheckResult:
             parts.append(f"observed {_format_value(self.observed_value)}")
         if self.message:
             parts.append(self.message)
+        if self.meta.get("note"):
+            parts.append(str(self.meta["note"]))
         return ", ".join(parts) or "failed"
 
 
@@ -161,12 +174,12 @@ class GateResult:
     @property
     def passed(self) -> bool:
         """True when checks ran, none had an error, and only `warning` checks failed."""
-        return bool(self.results) and not self.errors and not self.failures
+        return bool(self.ran) and not self.errors and not self.failures
 
     @property
     def status(self) -> Status:
-        """`error` if any check could not run, else `failed` if any failed, else `passed`."""
-        if self.errors or not self.results:
+        """`error` if any check could not run or none ran, else `failed` if any failed, else `passed`."""
+        if self.errors or not self.ran:
             return "error"
         if self.failures:
             return "failed"
@@ -189,6 +202,16 @@ class GateResult:
         return tuple(result for result in self.results if result.status == "error")
 
     @property
+    def skipped(self) -> tuple[CheckResult, ...]:
+        """Checks that were not run on purpose, e.g. the reconciliation of a model that is not built."""
+        return tuple(result for result in self.results if result.status == "skipped")
+
+    @property
+    def ran(self) -> tuple[CheckResult, ...]:
+        """Every check except the skipped ones."""
+        return tuple(result for result in self.results if result.status != "skipped")
+
+    @property
     def suites(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(result.suite for result in self.results))
 
@@ -203,9 +226,11 @@ class GateResult:
         """Return one line: the status and the number of failures, errors and passed checks."""
         passed_count = sum(1 for result in self.results if result.status == "passed")
         databases = ", ".join(str(path) for path in self.db_paths)
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
             f"{self.status.upper()}: {len(self.failures)} data failures, {len(self.errors)} errors, "
-            f"{len(self.warnings)} warnings, {passed_count} checks passed in {len(self.suites)} suites ({databases})"
+            f"{len(self.warnings)} warnings, {passed_count} checks passed{skipped} in {len(self.suites)} suites "
+            f"({databases})"
         )
 
     def summary(self) -> str:
@@ -229,6 +254,10 @@ class GateResult:
                 "publishing):"
             )
             lines.extend(f"  WARNING {result.describe()}" for result in self.warnings)
+        if self.skipped:
+            lines.append("")
+            lines.append("Skipped (not run on purpose, so nothing is known about the data they cover):")
+            lines.extend(f"  SKIPPED {result.describe()}" for result in self.skipped)
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -250,39 +279,100 @@ class GateResult:
                     "unexpected_values": _to_jsonable(list(result.unexpected_values)),
                     "observed_value": _to_jsonable(result.observed_value),
                     "message": result.message,
+                    "check_name": result.check_name,
+                    "meta": _to_jsonable(dict(result.meta)),
                 }
                 for result in self.results
             ],
         }
 
 
+@dataclass(frozen=True)
+class DataDocsTarget:
+    """Where Great Expectations writes its Data Docs site, and the run name its pages are grouped by.
+
+    Validation results are kept as JSON in `<directory>/validation_results`, so the index lists
+    the validations of every process that wrote to the same folder, such as the raw-load and
+    mart-check steps of one Dagster run. Runs beyond the newest `keep_runs` are deleted.
+    """
+
+    directory: Path
+    run_name: str
+    keep_runs: int = 30
+
+
 def run_quality_gate(
     db_path: Path,
     suites_dir: Path = SUITES_DIR,
     schema_map: Mapping[str, str] | None = None,
+    *,
+    suite_names: Iterable[str] | None = None,
+    extra_expectations: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    data_docs: DataDocsTarget | None = None,
 ) -> GateResult:
     """Validate the tables of a DuckDB file against the suites and return every check's outcome.
 
     `schema_map` maps the schema a suite names to the schema that contains the table in `db_path`
     (default BUILD_SCHEMA_MAP: raw and marts of the build database; PUBLISHED_SCHEMA_MAP checks
     the marts of a published or candidate file, where they sit in `main`). Suites of other
-    schemas are not run. The file is opened read-only.
+    schemas are not run, and when `suite_names` is given, only those suites run.
+    `extra_expectations` adds expectations built at run time (volume, freshness) to the suite
+    of the same name. With `data_docs`, the results are also written as a Data Docs site.
+    The file is opened read-only.
     """
     suites_dir = Path(suites_dir)
-    suites, load_errors = load_suites(suites_dir)
+    suites, load_errors = load_suites(suites_dir, extra_expectations)
+    if suite_names is not None:
+        wanted = set(suite_names)
+        suites = [suite for suite in suites if suite.name in wanted]
     schema_map = BUILD_SCHEMA_MAP if schema_map is None else schema_map
-    gate = _run_gate(Path(db_path), suites, suites_dir, schema_map)
+    validator = _LazyValidator(data_docs)
+    gate = _run_gate(Path(db_path), suites, suites_dir, schema_map, validator)
+    validator.write_data_docs()
     return _finish(GateResult(gate.db_paths, tuple(load_errors) + gate.results))
 
 
-def run_publish_gate(build_db: Path, candidate_db: Path, suites_dir: Path = SUITES_DIR) -> GateResult:
-    """Validate the raw tables of the build file and the marts of a candidate file, as one result."""
+def run_publish_gate(
+    build_db: Path,
+    candidate_db: Path,
+    suites_dir: Path = SUITES_DIR,
+    *,
+    include_raw: bool = True,
+    extra_expectations: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    data_docs: DataDocsTarget | None = None,
+) -> GateResult:
+    """Validate the raw tables of the build file and the marts of a candidate file, as one result.
+
+    `include_raw=False` leaves out the raw tables, for callers that checked them right after
+    loading and have not loaded anything since.
+    """
     suites_dir = Path(suites_dir)
-    suites, load_errors = load_suites(suites_dir)
-    raw = _run_gate(Path(build_db), suites, suites_dir, RAW_SCHEMA_MAP)
-    marts = _run_gate(Path(candidate_db), suites, suites_dir, PUBLISHED_SCHEMA_MAP)
-    combined = GateResult.combine(raw, marts)
+    suites, load_errors = load_suites(suites_dir, extra_expectations)
+    validator = _LazyValidator(data_docs)
+    gates = []
+    if include_raw:
+        gates.append(_run_gate(Path(build_db), suites, suites_dir, RAW_SCHEMA_MAP, validator))
+    gates.append(_run_gate(Path(candidate_db), suites, suites_dir, PUBLISHED_SCHEMA_MAP, validator))
+    validator.write_data_docs()
+    combined = GateResult.combine(*gates)
     return _finish(GateResult(combined.db_paths, tuple(load_errors) + combined.results))
+
+
+def validate_rows(
+    db_path: Path,
+    suite_name: str,
+    expectations: Sequence[Mapping[str, Any]],
+    relation: tuple[str, str],
+    row_filter: tuple[str, Sequence[Any]],
+) -> list[CheckResult]:
+    """Run expectations on the rows of one table that match an SQL condition, e.g. one loaded file's rows.
+
+    `row_filter` is a condition with `?` placeholders and its parameters, such as
+    ("_file_hash = ?", ["ab12..."]). Column-set expectations are not filtered.
+    """
+    suite = SuiteSpec(name=suite_name, expectations=tuple(dict(item) for item in expectations), sources=("(rows)",))
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        return _run_suite(connection, _LazyValidator(None), suite, relation, row_filter)
 
 
 def _run_gate(
@@ -290,6 +380,7 @@ def _run_gate(
     suites: list[SuiteSpec],
     suites_dir: Path,
     schema_map: Mapping[str, str],
+    validator: _LazyValidator,
 ) -> GateResult:
     results: list[CheckResult] = []
     selected = [suite for suite in suites if suite.schema in schema_map]
@@ -315,7 +406,6 @@ def _run_gate(
         return GateResult((db_path,), tuple(results))
 
     get_logger().info("Quality gate: running %d suites on %s", len(selected), db_path)
-    validator = _PandasValidator()
     with duckdb.connect(str(db_path), read_only=True) as connection:
         for suite in selected:
             relation = (schema_map[suite.schema], suite.table)
@@ -334,11 +424,16 @@ def _finish(gate: GateResult) -> GateResult:
 # Suites: files in the suites directory, plus suites generated from the raw contract.
 
 
-def load_suites(suites_dir: Path) -> tuple[list[SuiteSpec], list[CheckResult]]:
+def load_suites(
+    suites_dir: Path,
+    extra_expectations: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> tuple[list[SuiteSpec], list[CheckResult]]:
     """Read the suite files and merge them with the suites generated from the raw contract.
 
     A file that cannot be read becomes an error result. A file for a raw table adds its
     expectations to the suite generated from contract.yml for that table.
+    `extra_expectations` maps a suite name to expectations built at run time, which are
+    appended to that suite (or form a new suite when no file defines it).
     """
     errors: list[CheckResult] = []
     suites: dict[str, SuiteSpec] = {suite.name: suite for suite in contract_suites()}
@@ -388,6 +483,15 @@ def load_suites(suites_dir: Path) -> tuple[list[SuiteSpec], list[CheckResult]]:
             )
         else:
             suites[suite.name] = suite
+    for name, extra in (extra_expectations or {}).items():
+        if not extra:
+            continue
+        base = suites.get(name, SuiteSpec(name=name, expectations=(), sources=()))
+        suites[name] = SuiteSpec(
+            name=name,
+            expectations=base.expectations + tuple(dict(item) for item in extra),
+            sources=base.sources + ("(generated at run time)",),
+        )
     return list(suites.values()), errors
 
 
@@ -437,7 +541,7 @@ def _contract_suite(entity: Entity) -> SuiteSpec:
             {
                 "type": "expect_compound_columns_to_be_unique",
                 "kwargs": {"column_list": [*entity.key, "_file_hash"]},
-                "meta": meta,
+                "meta": {**meta, "check": f"{', '.join(entity.key)} unique within each file"},
             }
         )
     for column in entity.columns:
@@ -465,9 +569,10 @@ def _contract_suite(entity: Entity) -> SuiteSpec:
 
 def _run_suite(
     connection: duckdb.DuckDBPyConnection,
-    validator: _PandasValidator,
+    validator: _LazyValidator,
     suite: SuiteSpec,
     relation: tuple[str, str],
+    row_filter: tuple[str, Sequence[Any]] | None = None,
 ) -> list[CheckResult]:
     schema, table = relation
     relation_name = f"{schema}.{table}"
@@ -514,7 +619,12 @@ def _run_suite(
         # A frame needs one column to carry the row count of table-level checks.
         needed = list(dict.fromkeys(needed)) or [table_columns[0]]
         column_sql = ", ".join(_quote(name) for name in needed)
-        frame = connection.execute(f"select {column_sql} from {_quote(schema, table)}").df()
+        query = f"select {column_sql} from {_quote(schema, table)}"
+        parameters: list[Any] = []
+        if row_filter is not None:
+            query += f" where {row_filter[0]}"
+            parameters = list(row_filter[1])
+        frame = connection.execute(query, parameters).df()
         results += validator.validate(suite.name, "data", data_checks, frame, relation_name)
     return results
 
@@ -561,17 +671,45 @@ def _quote(*parts: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
 
 
+class _LazyValidator:
+    """Creates the Great Expectations validator on first use, so a gate that validates nothing does not import it."""
+
+    def __init__(self, data_docs: DataDocsTarget | None) -> None:
+        self._data_docs = data_docs
+        self._validator: _PandasValidator | None = None
+
+    def validate(
+        self,
+        suite_name: str,
+        part: str,
+        configs: list[dict[str, Any]],
+        frame: Any,
+        relation: str,
+    ) -> list[CheckResult]:
+        if self._validator is None:
+            self._validator = _PandasValidator(self._data_docs)
+        return self._validator.validate(suite_name, part, configs, frame, relation)
+
+    def write_data_docs(self) -> None:
+        if self._validator is not None and self._data_docs is not None:
+            self._validator.write_data_docs()
+
+
 class _PandasValidator:
     """An ephemeral Great Expectations context that validates pandas frames.
 
     Great Expectations is imported on first use because the import takes seconds.
     Usage analytics are off because nothing may call the internet, and progress bars are
-    off to keep them out of the CLI output.
+    off to keep them out of the CLI output. With a DataDocsTarget, validation results are
+    stored as JSON files and rendered as a Data Docs site. Rendering writes local files only.
+    The pages link stylesheets and scripts on public CDNs, which a browser loads when it
+    opens them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, data_docs: DataDocsTarget | None = None) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
+        from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import (
             DataContextConfig,
             InMemoryStoreBackendDefaults,
@@ -581,14 +719,51 @@ class _PandasValidator:
 
         self._gx = gx
         self._configuration_class = ExpectationConfiguration
+        self._data_docs = data_docs
+        defaults = InMemoryStoreBackendDefaults()
+        extra_config: dict[str, Any] = {}
+        if data_docs is not None:
+            directory = Path(data_docs.directory).resolve()
+            stores = dict(defaults.stores)
+            stores[defaults.validation_results_store_name] = {
+                "class_name": "ValidationResultsStore",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(directory / DATA_DOCS_RESULTS_FOLDER),
+                },
+            }
+            extra_config = {
+                "stores": stores,
+                "data_docs_sites": {
+                    DATA_DOCS_SITE_NAME: {
+                        "class_name": "SiteBuilder",
+                        "show_how_to_buttons": False,
+                        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+                        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    }
+                },
+            }
+            self._run_id = RunIdentifier(run_name=data_docs.run_name)
         config = DataContextConfig(
-            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            store_backend_defaults=defaults,
             progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
             analytics_enabled=False,
+            **extra_config,
         )
         self._context = gx.get_context(mode="ephemeral", project_config=config)
         self._data_source = self._context.data_sources.add_pandas("funnelmart")
-        self._run_count = 0
+        self._names: set[str] = set()
+
+    def _unique_name(self, suite_name: str, part: str) -> str:
+        """Name a validation after its suite ("raw.leads", "raw.leads.columns"), as Data Docs shows it."""
+        base = suite_name if part == "data" else f"{suite_name}.{part}"
+        name = base
+        count = 1
+        while name in self._names:
+            count += 1
+            name = f"{base}.{count}"
+        self._names.add(name)
+        return name
 
     def validate(
         self,
@@ -621,15 +796,15 @@ class _PandasValidator:
         if not expectations:
             return results
 
-        self._run_count += 1
-        name = f"{suite_name}:{part}:{self._run_count}"
+        name = self._unique_name(suite_name, part)
         try:
             suite = self._context.suites.add(self._gx.ExpectationSuite(name=name, expectations=expectations))
             batch_definition = self._data_source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
             definition = self._context.validation_definitions.add(
                 self._gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
             )
-            run = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+            run_options = {"run_id": self._run_id} if self._data_docs is not None else {}
+            run = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY", **run_options)
         except Exception as error:  # noqa: BLE001 -- a failed run is a tool error for each of its checks
             return results + [
                 CheckResult(
@@ -645,6 +820,55 @@ class _PandasValidator:
             ]
         return results + [_check_result(suite_name, relation, result) for result in run.results]
 
+    def write_data_docs(self) -> None:
+        """Render this validator's results into the Data Docs site and drop runs beyond the newest keep_runs.
+
+        A failure here is logged, not raised: the checks already ran and their results stand.
+        """
+        assert self._data_docs is not None
+        store = self._context.validation_results_store
+        try:
+            keys = store.list_keys()
+            current = [key for key in keys if key.run_id.run_name == self._data_docs.run_name]
+            self._remove_old_runs(store, keys)
+            self._context.build_data_docs(site_names=[DATA_DOCS_SITE_NAME], resource_identifiers=current)
+        except Exception as error:  # noqa: BLE001 -- Data Docs are a report; a failure must not change the gate
+            get_logger().error("Writing Data Docs to %s failed: %s", self._data_docs.directory, _compact(error))
+            return
+        get_logger().info(
+            "Data Docs: %s (%d validations of run %s)",
+            Path(self._data_docs.directory) / "index.html", len(current), self._data_docs.run_name,
+        )
+
+    def _remove_old_runs(self, store: Any, keys: list[Any]) -> None:
+        latest_time_by_run: dict[str, Any] = {}
+        for key in keys:
+            name = key.run_id.run_name or ""
+            run_time = key.run_id.run_time
+            if name not in latest_time_by_run or run_time > latest_time_by_run[name]:
+                latest_time_by_run[name] = run_time
+        newest_first = sorted(latest_time_by_run, key=lambda name: latest_time_by_run[name], reverse=True)
+        old_runs = set(newest_first[max(self._data_docs.keep_runs, 1):])
+        site_root = Path(self._data_docs.directory) / "validations"
+        for key in keys:
+            if (key.run_id.run_name or "") not in old_runs:
+                continue
+            store.remove_key(key)
+            parts = key.to_tuple()
+            site_root.joinpath(*parts[:-1], parts[-1] + ".html").unlink(missing_ok=True)
+        if old_runs:
+            get_logger().info("Data Docs: removed %d old runs", len(old_runs))
+            for folder in (site_root, Path(self._data_docs.directory) / DATA_DOCS_RESULTS_FOLDER):
+                _remove_empty_folders(folder)
+
+
+def _remove_empty_folders(root: Path) -> None:
+    if not root.is_dir():
+        return
+    for folder in sorted((path for path in root.rglob("*") if path.is_dir()), key=lambda path: len(path.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
 
 def _check_result(suite_name: str, relation: str, result: Any) -> CheckResult:
     """Classify one ExpectationValidationResult as passed, failed or error."""
@@ -659,6 +883,7 @@ def _check_result(suite_name: str, relation: str, result: Any) -> CheckResult:
         "expectation_type": config.type,
         "severity": str(getattr(severity, "value", severity) or "critical"),
         "kwargs": kwargs,
+        "meta": dict(getattr(config, "meta", None) or {}),
     }
 
     if exception_message is not None:
@@ -723,6 +948,54 @@ def _public_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 # Formatting.
 
+# Short names of common expectations, used by check_label.
+_CHECK_LABELS = {
+    "expect_column_values_to_be_unique": "{column} unique",
+    "expect_compound_columns_to_be_unique": "{column} unique",
+    "expect_select_column_values_to_be_unique_within_record": "{column} unique within a row",
+    "expect_column_values_to_not_be_null": "{column} not null",
+    "expect_column_values_to_be_in_set": "{column} in accepted values",
+    "expect_column_distinct_values_to_contain_set": "{column} contains required values",
+    "expect_column_values_to_match_regex": "{column} format",
+    "expect_column_values_to_be_between": "{column} in range",
+    "expect_column_pair_values_a_to_be_greater_than_b": "{column} in order",
+    "expect_table_columns_to_match_set": "column set",
+    "expect_table_row_count_to_be_between": "row count",
+    "expect_column_max_to_be_between": "{column} maximum in range",
+}
+
+
+def check_label(expectation_type: str | None, kwargs: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> str:
+    """Return a short, stable name for a check, e.g. "lead_id unique" or "reporting_amount not null where ...".
+
+    The name leaves out bounds that change from run to run (the volume check's row counts),
+    so an alert about the same check keeps the same incident key. `meta["check"]` overrides it.
+    """
+    if meta and meta.get("check"):
+        return str(meta["check"])
+    if not expectation_type:
+        return "suite"
+    columns = [str(kwargs[key]) for key in COLUMN_KWARGS if key in kwargs]
+    for key in COLUMN_LIST_KWARGS:
+        columns += [str(name) for name in kwargs.get(key) or []]
+    column = ", ".join(columns)
+    template = _CHECK_LABELS.get(expectation_type)
+    if expectation_type in ("expect_column_values_to_be_between", "expect_table_row_count_to_be_between"):
+        bounds = [
+            f"{symbol} {_format_bound(kwargs[key])}"
+            for key, symbol in (("min_value", ">="), ("max_value", "<="))
+            if kwargs.get(key) is not None
+        ]
+        subject = column or "row count"
+        label = f"{subject} {' and '.join(bounds)}" if bounds else f"{subject} in range"
+    elif template is None:
+        label = f"{expectation_type}({column})" if column else expectation_type
+    else:
+        label = template.format(column=column).strip()
+    if kwargs.get("row_condition"):
+        label += f" where {_format_condition(kwargs['row_condition'])}"
+    return label
+
 
 def _compact(error: Exception, limit: int = 400) -> str:
     """Return an exception's text on one line, shortened to `limit` characters."""
@@ -744,6 +1017,11 @@ def _format_mismatch(mismatch: Mapping[str, Any]) -> str:
     return "; ".join(parts) or "column order or count differs"
 
 
+def format_arguments(kwargs: Mapping[str, Any]) -> str:
+    """Return an expectation's arguments as text, without its column names, e.g. "min_value=0, max_value=1"."""
+    return _format_arguments(kwargs)
+
+
 def _format_arguments(kwargs: Mapping[str, Any]) -> str:
     parts = []
     for key, value in kwargs.items():
@@ -761,6 +1039,12 @@ def _format_arguments(kwargs: Mapping[str, Any]) -> str:
         else:
             parts.append(f"{key}={_format_value(value)}")
     return ", ".join(parts)
+
+
+def _format_bound(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _format_condition(condition: Any) -> str:

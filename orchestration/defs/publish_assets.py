@@ -4,10 +4,11 @@
 
 import os
 
-from dagster import AssetExecutionContext, AssetOut, AssetsDefinition, MaterializeResult, Output, asset, multi_asset
+from dagster import AssetExecutionContext, AssetOut, AssetsDefinition, Failure, MaterializeResult, Output, asset, multi_asset
 
+from orchestration.defs.operations import session_for, warehouse_step
 from orchestration.defs.resources import FunnelmartSettings
-from orchestration.pipeline import check_and_publish
+from orchestration.pipeline import ChecksFailed, check_and_publish
 from orchestration.summary import read_funnel_summary
 
 
@@ -16,7 +17,14 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
     def published_datamart(context: AssetExecutionContext, funnelmart: FunnelmartSettings) -> MaterializeResult:
         """Validate a candidate datamart with the quality gate and replace the published file if it passes."""
         settings = funnelmart.settings()
-        gate = check_and_publish(settings, echo=context.log.info)
+        session = session_for(context, settings)
+        with warehouse_step(settings, context, "publish"):
+            try:
+                gate = check_and_publish(settings, echo=context.log.info, session=session)
+            except ChecksFailed as error:
+                raise Failure(description=str(error), allow_retries=False) from error
+        session.report_business()
+        session.report_freshness()
         summary = read_funnel_summary(settings.published_db_path)
         return MaterializeResult(
             metadata={
@@ -25,6 +33,7 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
                 "leads": summary.stage_counts["raw_lead"],
                 "won_leads": summary.stage_counts["closed_won"],
                 "bookings": summary.booking_count,
+                "data_docs": str(session.data_docs.directory / "index.html"),
             }
         )
 
