@@ -5,11 +5,15 @@ sqlfluff loads each module here as a Jinja global of the same name (library_path
 linting only and never run in dbt.
 """
 
-# Values var() returns while linting: the date spine needs real ISO dates to render.
+# Values var() returns while linting, for variables whose models need a real value to render:
+# the date spine needs ISO dates, and an unset as_of_date must stay None.
 LINT_VARS = {
     "date_spine_start": "2010-01-01",
     "date_spine_end": "2030-12-31",
     "reporting_currency": "USD",
+    "as_of_date": None,
+    "person_match_rule": "email_normalized",
+    "theater_overrides": {},
 }
 
 

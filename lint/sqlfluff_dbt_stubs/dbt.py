@@ -55,3 +55,19 @@ def safe_cast(field: str, type: str) -> str:  # noqa: A002 - dbt's argument name
 
 def cast(field: str, type: str) -> str:  # noqa: A002 - dbt's argument name
     return f"cast({field} as {type})"
+
+
+def split_part(string_text: str, delimiter_text: str, part_number: object) -> str:
+    return f"split_part({string_text}, {delimiter_text}, {part_number})"
+
+
+def position(substring_text: str, string_text: str) -> str:
+    return f"position({substring_text} in {string_text})"
+
+
+def length(expression: str) -> str:
+    return f"length({expression})"
+
+
+def right(string_text: str, length_expression: str) -> str:
+    return f"right({string_text}, {length_expression})"

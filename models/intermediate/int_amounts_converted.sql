@@ -2,7 +2,8 @@
 -- reporting_currency) with the rates of seeds/fx_rates.csv for the month of the amount:
 --   reporting_amount = amount * usd_per_unit(currency, month) / usd_per_unit(reporting, month)
 -- A booking converts at booked_at. An opportunity converts at closed_at, else created_at,
--- else the current month. An amount already in the reporting currency is kept as it is.
+-- else the month of the build's as-of date (int_as_of_date), so a rebuild of the same data
+-- gives the same amounts on any day. An amount already in the reporting currency is kept as it is.
 -- When a rate is missing, reporting_amount is null, and a singular test fails on such rows.
 with
 
@@ -16,6 +17,10 @@ bookings as (
 
 fx_rates as (
     select * from {{ ref('fx_rates') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
 ),
 
 amounts as (
@@ -40,15 +45,14 @@ amounts as (
 
 dated as (
     select
-        amount_source,
-        record_id,
-        amount,
-        currency_code,
-        converted_at,
-        cast(
-            {{ dbt.date_trunc('month', 'coalesce(converted_at, ' ~ dbt.current_timestamp() ~ ')') }} as date
-        ) as rate_month
+        amounts.amount_source,
+        amounts.record_id,
+        amounts.amount,
+        amounts.currency_code,
+        amounts.converted_at,
+        {{ month_start('coalesce(amounts.converted_at, as_of.as_of_date)') }} as rate_month
     from amounts
+    cross join as_of
 ),
 
 -- Rates stay decimal: dbt.type_float() is a 4-byte float on DuckDB and would round amounts.

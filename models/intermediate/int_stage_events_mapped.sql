@@ -214,7 +214,8 @@ staged as (
 with_rep as (
     select
         staged.*,
-        coalesce(rep_versions.rep_key, {{ unknown_rep_key() }}) as rep_key
+        coalesce(rep_versions.rep_key, {{ unknown_rep_key() }}) as rep_key,
+        coalesce(rep_versions.current_rep_key, {{ unknown_rep_key() }}) as current_rep_key
     from staged
     left join rep_versions
         on
@@ -240,6 +241,7 @@ final as (
         transitioned_at,
         rep_id,
         rep_key,
+        current_rep_key,
         record_country_code,
         _source_file,
         _source_line

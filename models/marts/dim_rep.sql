@@ -1,3 +1,6 @@
+-- Type-2 rep assignments: one row per rep and valid_from. Each row also shows the rep's
+-- latest assignment (current_team, current_territory), so one group-by compares then and
+-- now. team is the rep's role (inside, field, sdr, partner, renewals or web).
 with
 
 rep_versions as (
@@ -14,7 +17,13 @@ known_reps as (
         territory,
         valid_from,
         valid_to,
-        is_current
+        is_current,
+        version_number,
+        is_latest_version,
+        current_rep_key,
+        current_team,
+        current_territory,
+        current_manager_name
     from rep_versions
 ),
 
@@ -28,7 +37,13 @@ unassigned_rep as (
         'Unknown' as territory,
         {{ unknown_rep_valid_from() }} as valid_from,
         cast(null as date) as valid_to,
-        true as is_current
+        true as is_current,
+        1 as version_number,
+        true as is_latest_version,
+        {{ unknown_rep_key() }} as current_rep_key,
+        'unknown' as current_team,
+        'Unknown' as current_territory,
+        cast(null as {{ dbt.type_string() }}) as current_manager_name
 ),
 
 final as (

@@ -1,6 +1,6 @@
 -- A booking takes what it lacks from its opportunity, then from the lead: lead_id, rep
--- and country. The rep is that rep's assignment at booked_at. Campaign and lead source
--- come from the lead.
+-- and country. The rep is that rep's assignment at booked_at, and current_rep_key its
+-- latest one. Campaign, lead source and person come from the lead.
 with
 
 bookings as (
@@ -21,6 +21,10 @@ leads as (
 
 rep_versions as (
     select * from {{ ref('int_rep_assignments_versioned') }}
+),
+
+persons as (
+    select * from {{ ref('int_persons_matched') }}
 ),
 
 completed as (
@@ -47,6 +51,7 @@ final as (
         completed.booking_id,
         completed.opportunity_id,
         completed.lead_id,
+        persons.person_key,
         completed.booked_at,
         {{ date_key('completed.booked_at') }} as booking_date_key,
         completed.booking_amount,
@@ -55,6 +60,7 @@ final as (
         converted_amounts.reporting_currency_code,
         completed.pillar,
         coalesce(rep_versions.rep_key, {{ unknown_rep_key() }}) as rep_key,
+        coalesce(rep_versions.current_rep_key, {{ unknown_rep_key() }}) as current_rep_key,
         coalesce(
             completed.booking_country_code, leads.country_code, {{ unknown_country_code() }}
         ) as geography_key,
@@ -67,6 +73,8 @@ final as (
             and completed.booking_id = converted_amounts.record_id
     left join leads
         on completed.lead_id = leads.lead_id
+    left join persons
+        on completed.lead_id = persons.lead_id
     left join rep_versions
         on
             completed.rep_id = rep_versions.rep_id

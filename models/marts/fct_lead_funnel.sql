@@ -1,107 +1,199 @@
--- The funnel of each lead: the first time it reached each funnel stage, counting events
--- of the lead and of its opportunities. Reaching a later funnel stage implies the earlier
--- ones (raw_lead < inquiry < contact < opportunity < closed_won | closed_lost): a stage
--- with no event of its own takes the earliest time of any later stage and is flagged
--- inferred, so no stage-to-stage conversion can exceed 100%.
+-- The funnel of each lead: when it first reached each funnel stage (int_lead_stages_reached
+-- has the rules, including inferred stages and final outcomes), whether it was won or lost,
+-- and its path from creation through its opportunities to its bookings.
+{%- set funnel_stages = ['raw_lead', 'inquiry', 'contact', 'opportunity', 'closed_won', 'closed_lost'] %}
+{%- set open_stages = ['raw_lead', 'inquiry', 'contact', 'opportunity'] %}
+
 with
 
 leads as (
     select * from {{ ref('int_leads_keyed') }}
 ),
 
+lead_stages as (
+    select * from {{ ref('int_lead_stages_reached') }}
+),
+
 transitions as (
-    select * from {{ ref('fct_stage_transitions') }}
+    select * from {{ ref('int_stage_events_sequenced') }}
 ),
 
-lead_transitions as (
-    select * from transitions
-    where lead_id is not null
+record_outcomes as (
+    select * from {{ ref('int_record_outcomes') }}
 ),
 
-first_reached as (
+persons as (
+    select * from {{ ref('int_persons_matched') }}
+),
+
+opportunities as (
+    select * from {{ ref('int_opportunities_mapped') }}
+),
+
+bookings as (
+    select * from {{ ref('fct_bookings') }}
+),
+
+rep_versions as (
+    select * from {{ ref('int_rep_assignments_versioned') }}
+),
+
+pivoted as (
     select
         lead_id,
-        min(case when to_stage = 'raw_lead' then transitioned_at end) as observed_raw_lead_at,
-        min(case when to_stage = 'inquiry' then transitioned_at end) as observed_inquiry_at,
-        min(case when to_stage = 'contact' then transitioned_at end) as observed_contact_at,
-        min(case when to_stage = 'opportunity' then transitioned_at end) as observed_opportunity_at,
-        min(case when to_stage = 'closed_won' then transitioned_at end) as closed_won_at,
-        min(case when to_stage = 'closed_lost' then transitioned_at end) as closed_lost_at
-    from lead_transitions
+        {%- for stage in funnel_stages %}
+            min(case when stage_code = '{{ stage }}' then reached_at end) as {{ stage }}_at,
+        {%- endfor %}
+        {%- for stage in open_stages %}
+            max(case when stage_code = '{{ stage }}' and is_inferred then 1 else 0 end) = 1 as is_{{ stage }}_inferred,
+        {%- endfor %}
+        -- Observed times only, to find stages dated out of funnel order.
+        {%- for stage in funnel_stages %}
+            min(case when stage_code = '{{ stage }}' and not is_inferred then reached_at end)
+                as observed_{{ stage }}_at,
+        {%- endfor %}
+        count(*) as reached_stage_count
+    from lead_stages
     group by lead_id
 ),
 
 latest_transition as (
     select
         lead_id,
-        to_stage as current_stage,
+        stage_code as current_stage,
         row_number() over (
             partition by lead_id
             order by stage_sequence_number desc
         ) as recency_rank
-    from lead_transitions
+    from transitions
+    where lead_id is not null
 ),
 
-later_stage_times as (
-    select
-        *,
-        {{ earliest_of(['closed_won_at', 'closed_lost_at']) }} as after_opportunity_at,
-        {{ earliest_of(['observed_opportunity_at', 'closed_won_at', 'closed_lost_at']) }} as after_contact_at,
-        {{ earliest_of([
-            'observed_contact_at', 'observed_opportunity_at', 'closed_won_at', 'closed_lost_at',
-        ]) }} as after_inquiry_at,
-        {{ earliest_of([
-            'observed_inquiry_at', 'observed_contact_at', 'observed_opportunity_at',
-            'closed_won_at', 'closed_lost_at',
-        ]) }} as after_raw_lead_at
-    from first_reached
-),
-
-inferred as (
+-- A lost lead is re-opened when one of its records was re-opened after a loss, or when it
+-- got a new opportunity after its first loss.
+journey_losses as (
     select
         lead_id,
-        closed_won_at,
-        closed_lost_at,
-        coalesce(observed_raw_lead_at, after_raw_lead_at) as raw_lead_at,
-        coalesce(observed_inquiry_at, after_inquiry_at) as inquiry_at,
-        coalesce(observed_contact_at, after_contact_at) as contact_at,
-        coalesce(observed_opportunity_at, after_opportunity_at) as opportunity_at,
-        observed_raw_lead_at is null and after_raw_lead_at is not null as is_raw_lead_inferred,
-        observed_inquiry_at is null and after_inquiry_at is not null as is_inquiry_inferred,
-        observed_contact_at is null and after_contact_at is not null as is_contact_inferred,
-        observed_opportunity_at is null and after_opportunity_at is not null as is_opportunity_inferred
-    from later_stage_times
+        min(first_lost_at) as first_lost_at,
+        max(case when is_reopened_after_loss then 1 else 0 end) = 1 as has_record_reopened_after_loss
+    from record_outcomes
+    where lead_id is not null
+    group by lead_id
+),
+
+new_opportunities_after_loss as (
+    select distinct record_outcomes.lead_id
+    from record_outcomes
+    inner join journey_losses
+        on record_outcomes.lead_id = journey_losses.lead_id
+    where
+        record_outcomes.record_type = 'opportunity'
+        and record_outcomes.first_event_at > journey_losses.first_lost_at
+),
+
+opportunity_paths as (
+    select
+        lead_id,
+        count(*) as opportunity_count,
+        min(created_at) as first_opportunity_created_at
+    from opportunities
+    where lead_id is not null
+    group by lead_id
+),
+
+first_opportunities as (
+    select
+        lead_id,
+        opportunity_id as first_opportunity_id,
+        row_number() over (
+            partition by lead_id
+            order by case when created_at is null then 1 else 0 end, created_at, opportunity_id
+        ) as opportunity_rank
+    from opportunities
+    where lead_id is not null
+),
+
+booking_paths as (
+    select
+        lead_id,
+        count(*) as booking_count,
+        min(booked_at) as first_booked_at,
+        sum(reporting_amount) as booking_reporting_amount
+    from bookings
+    where lead_id is not null
+    group by lead_id
 ),
 
 final as (
     select
         leads.lead_id,
+        persons.person_key,
+        persons.is_primary_lead,
         leads.created_at,
-        inferred.raw_lead_at,
-        inferred.inquiry_at,
-        inferred.contact_at,
-        inferred.opportunity_at,
-        inferred.closed_won_at,
-        inferred.closed_lost_at,
-        coalesce(inferred.is_raw_lead_inferred, false) as is_raw_lead_inferred,
-        coalesce(inferred.is_inquiry_inferred, false) as is_inquiry_inferred,
-        coalesce(inferred.is_contact_inferred, false) as is_contact_inferred,
-        coalesce(inferred.is_opportunity_inferred, false) as is_opportunity_inferred,
-        inferred.closed_won_at is not null as is_won,
-        inferred.closed_lost_at is not null and inferred.closed_won_at is null as is_lost,
+        {%- for stage in funnel_stages %}
+            pivoted.{{ stage }}_at,
+        {%- endfor %}
+        {%- for stage in open_stages %}
+            coalesce(pivoted.is_{{ stage }}_inferred, false) as is_{{ stage }}_inferred,
+        {%- endfor %}
+        pivoted.closed_won_at is not null as is_won,
+        pivoted.closed_lost_at is not null and pivoted.closed_won_at is null as is_lost,
+        coalesce(
+            journey_losses.has_record_reopened_after_loss or new_opportunities_after_loss.lead_id is not null,
+            false
+        ) as is_reopened_after_loss,
+        {%- set order_checks = [] %}
+        {%- for earlier in funnel_stages %}
+            {%- for later in funnel_stages[loop.index:] %}
+                {%- if not (earlier == 'closed_won' and later == 'closed_lost') %}
+                    {%- do order_checks.append(
+                        'coalesce(pivoted.observed_' ~ earlier ~ '_at > pivoted.observed_' ~ later ~ '_at, false)'
+                    ) %}
+                {%- endif %}
+            {%- endfor %}
+        {%- endfor %}
+        (
+            {{ order_checks | join('\n            or ') }}
+        ) as has_stage_order_violation,
         coalesce(latest_transition.current_stage, 'raw_lead') as current_stage,
         leads.campaign_key,
         leads.lead_source_key,
         leads.country_code as geography_key,
         leads.rep_key,
-        cast({{ dbt.date_trunc('month', 'leads.created_at') }} as date) as cohort_month
+        coalesce(created_reps.rep_key, {{ unknown_rep_key() }}) as created_rep_key,
+        leads.rep_key as current_rep_key,
+        {{ month_start('leads.created_at') }} as cohort_month,
+        coalesce(opportunity_paths.opportunity_count, 0) as opportunity_count,
+        first_opportunities.first_opportunity_id,
+        opportunity_paths.first_opportunity_created_at,
+        coalesce(booking_paths.booking_count, 0) as booking_count,
+        booking_paths.first_booked_at,
+        booking_paths.booking_reporting_amount
     from leads
-    left join inferred
-        on leads.lead_id = inferred.lead_id
+    left join persons
+        on leads.lead_id = persons.lead_id
+    left join pivoted
+        on leads.lead_id = pivoted.lead_id
     left join latest_transition
         on
             leads.lead_id = latest_transition.lead_id
             and latest_transition.recency_rank = 1
+    left join journey_losses
+        on leads.lead_id = journey_losses.lead_id
+    left join new_opportunities_after_loss
+        on leads.lead_id = new_opportunities_after_loss.lead_id
+    left join opportunity_paths
+        on leads.lead_id = opportunity_paths.lead_id
+    left join first_opportunities
+        on
+            leads.lead_id = first_opportunities.lead_id
+            and first_opportunities.opportunity_rank = 1
+    left join booking_paths
+        on leads.lead_id = booking_paths.lead_id
+    left join rep_versions as created_reps
+        on
+            leads.owner_rep_id = created_reps.rep_id
+            and {{ rep_version_in_force('created_reps', 'leads.created_at') }}
 )
 
 select * from final

@@ -1,6 +1,7 @@
--- Fails when a funnel conversion exceeds 100%: a lead funnel row that reached a stage
--- without the stages before it, or a cohort with more converted than entered leads.
--- A returned row names the lead or the cohort row and the broken rule.
+-- Fails when a funnel conversion exceeds 100%. That happens when a lead or person reached a
+-- stage without the stages before it, when a cohort has more converted than entered people,
+-- or when a cohort converted more within a short window than within a longer one. A
+-- returned row names the lead, person or cohort row and the broken rule.
 with
 
 lead_funnel as (
@@ -9,6 +10,14 @@ lead_funnel as (
 
 conversions as (
     select * from {{ ref('rpt_funnel_conversion') }}
+),
+
+person_funnel as (
+    select * from {{ ref('fct_person_funnel') }}
+),
+
+cohort_conversion as (
+    select * from {{ ref('rpt_cohort_conversion') }}
 ),
 
 missing_earlier_stage as (
@@ -23,6 +32,30 @@ missing_earlier_stage as (
         or ((closed_won_at is not null or closed_lost_at is not null) and opportunity_at is null)
 ),
 
+person_missing_earlier_stage as (
+    select
+        person_id as failing_id,
+        'person reached a stage without the earlier ones' as failure
+    from person_funnel
+    where
+        (inquiry_at is not null and raw_lead_at is null)
+        or (contact_at is not null and inquiry_at is null)
+        or (opportunity_at is not null and contact_at is null)
+        or ((closed_won_at is not null or closed_lost_at is not null) and opportunity_at is null)
+),
+
+windows_out_of_order as (
+    select
+        cohort_conversion_key as failing_id,
+        'a shorter window converted more than a longer one' as failure
+    from cohort_conversion
+    where
+        converted_30d_count > converted_60d_count
+        or converted_60d_count > converted_90d_count
+        or converted_90d_count > converted_count
+        or converted_count > entered_count
+),
+
 over_converted as (
     select
         funnel_conversion_key as failing_id,
@@ -33,6 +66,10 @@ over_converted as (
 
 failures as (
     select * from missing_earlier_stage
+    union all
+    select * from person_missing_earlier_stage
+    union all
+    select * from windows_out_of_order
     union all
     select * from over_converted
 )

@@ -1,6 +1,7 @@
 -- Checks the marts built from the fixture tests/fixtures/dbt_small against the
--- hand-computed counts of its EXPECTED.md: leads that reached each stage (inferred stages
--- count), how many were inferred, current stages, transitions and opportunity states.
+-- hand-computed counts of its EXPECTED.md. The counts are the leads that reached each stage
+-- (inferred stages count), how many were inferred, current stages, transitions (all observed
+-- events, and the stage changes among them) and opportunity states.
 -- Runs only with --vars '{expected_fixture: dbt_small}'. A returned row is a figure that
 -- differs.
 {{ config(enabled=var('expected_fixture', '') == 'dbt_small') }}
@@ -39,7 +40,8 @@ expected as (
         ('current_nurture', 1),
         ('current_disqualified', 1),
         ('current_inquiry', 1),
-        ('transitions', 27),
+        ('transitions', 29),
+        ('stage_changes', 27),
         ('transitions_out_of_time_order', 1),
         ('opportunities', 5),
         ('opportunities_open', 2),
@@ -70,6 +72,7 @@ lead_totals as (
 transition_totals as (
     select
         count(*) as transition_rows,
+        sum(case when is_stage_change then 1 else 0 end) as stage_change_rows,
         sum(case when is_out_of_time_order then 1 else 0 end) as out_of_time_order_rows
     from transitions
 ),
@@ -103,6 +106,7 @@ actual as (
             when 'current_disqualified' then lead_totals.current_disqualified
             when 'current_inquiry' then lead_totals.current_inquiry
             when 'transitions' then transition_totals.transition_rows
+            when 'stage_changes' then transition_totals.stage_change_rows
             when 'transitions_out_of_time_order' then transition_totals.out_of_time_order_rows
             when 'opportunities' then opportunity_totals.opportunity_rows
             when 'opportunities_open' then opportunity_totals.open_rows
