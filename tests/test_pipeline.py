@@ -192,7 +192,7 @@ def test_published_columns_documented(demo_run, dbt_manifest):
     columns = published(
         settings,
         "select table_name, column_name, comment from duckdb_columns() "
-        "where schema_name = 'main' and not starts_with(table_name, '_')",
+        "where database_name = current_database() and schema_name = 'main' and not starts_with(table_name, '_')",
     )
 
     undocumented = [
