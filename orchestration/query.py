@@ -48,7 +48,9 @@ def run_sql(published_db: Path, sql: str, output_format: OutputFormat = "table")
     # connection of this process keeps the published file open, this connection reads the
     # version that connection opened, not a file published since.
     try:
-        with duckdb.connect(str(published_db), read_only=True) as connection:
+        # read_only blocks writes to the datamart; disabling external access also blocks
+        # COPY ... TO and reading or writing other files, so a query can only read the marts.
+        with duckdb.connect(str(published_db), read_only=True, config={"enable_external_access": False}) as connection:
             cursor = connection.execute(sql)
             if cursor.description is None:
                 return _format([], [], output_format)

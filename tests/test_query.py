@@ -137,3 +137,15 @@ def test_connection_closed_after_query(published_db: Path) -> None:
         writer.execute("insert into fct_bookings (booking_id) values ('B4')")
 
     assert run_sql(published_db, "select count(*) as n from fct_bookings", "csv") == "n\n4"
+
+
+def test_copy_to_file_rejected(tmp_path: Path) -> None:
+    published = tmp_path / "published.duckdb"
+    with duckdb.connect(str(published)) as connection:
+        connection.execute("create table fct_bookings as select 1 as booking_id")
+    target = tmp_path / "export.csv"
+
+    with pytest.raises(QueryError):
+        run_sql(published, f"copy fct_bookings to '{target}'", "table")
+
+    assert not target.exists()
