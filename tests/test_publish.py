@@ -21,7 +21,9 @@ from orchestration.publish import (
     publish,
     write_candidate,
 )
-from test_quality import MART_TABLES, build_database, execute
+from test_quality import GATE_SUITES, MART_TABLES, build_database, execute
+
+from orchestration.quality import run_publish_gate
 
 # Prints the fct_bookings totals for each input line, read over one read-only connection that
 # stays open until the input line "reconnect".
@@ -147,8 +149,13 @@ def test_missing_build_db_raises(tmp_path: Path, published_db: Path) -> None:
         write_candidate(tmp_path / "absent.duckdb", published_db)
 
 
+def fixture_gate(build_db: Path):
+    """Return a publish validator running the real gate with the suites the hand-built marts match."""
+    return lambda candidate: run_publish_gate(build_db, candidate, GATE_SUITES)
+
+
 def test_publish_with_real_gate(build_db: Path, published_db: Path) -> None:
-    report = publish(build_db, published_db)
+    report = publish(build_db, published_db, validate=fixture_gate(build_db))
 
     assert report.promoted, report.gate.summary()
     assert report.gate.passed
@@ -163,7 +170,7 @@ def test_failed_gate_keeps_old_file(build_db: Path, published_db: Path) -> None:
     old_hash = sha256(published_db)
     execute(build_db, "update marts.fct_bookings set booking_id = 'B1', booking_amount = 5000 where booking_id = 'B2'")
 
-    report = publish(build_db, published_db)
+    report = publish(build_db, published_db, validate=fixture_gate(build_db))
 
     assert not report.promoted
     assert [(result.column, result.unexpected_values) for result in report.gate.failures] == [

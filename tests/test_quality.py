@@ -234,6 +234,11 @@ def find(gate: GateResult, suite: str, expectation_type: str, column: str | None
     ]
 
 
+# The gate's behaviour is tested with the suites these hand-built marts were written for, kept
+# in tests/fixtures. The repository's suites are checked against the real marts by test_pipeline.
+GATE_SUITES = Path(__file__).parent / "fixtures" / "quality_suites"
+
+
 @pytest.fixture
 def build_db(tmp_path: Path) -> Path:
     return build_database(tmp_path / "build.duckdb")
@@ -245,7 +250,7 @@ def build_db(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def good_gate(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
-    return run_quality_gate(build_database(tmp_path_factory.mktemp("good") / "build.duckdb"))
+    return run_quality_gate(build_database(tmp_path_factory.mktemp("good") / "build.duckdb"), GATE_SUITES)
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +264,7 @@ def bad_data_gate(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
         "update marts.rpt_funnel_conversion set conversion_rate = 1.5 where geography_key = 'DE'",
         "delete from marts.dim_geography where country_code = 'ZZ'",
     )
-    return run_quality_gate(path)
+    return run_quality_gate(path, GATE_SUITES)
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +275,7 @@ def broken_gate(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
         "alter table marts.fct_lead_funnel drop column cohort_month",
         "drop table marts.fct_bookings",
     )
-    return run_quality_gate(path)
+    return run_quality_gate(path, GATE_SUITES)
 
 
 def test_gate_passes_on_good_data(good_gate: GateResult) -> None:
@@ -465,7 +470,7 @@ def test_missing_database_is_error(tmp_path: Path) -> None:
 def published_gate(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     path = build_database(tmp_path_factory.mktemp("published") / "funnelmart.duckdb", schema="main", with_raw=False)
     execute(path, "update main.dim_campaign set end_date = date '2024-02-01' where campaign_id = 'C1'")
-    return run_quality_gate(path, schema_map=PUBLISHED_SCHEMA_MAP)
+    return run_quality_gate(path, GATE_SUITES, schema_map=PUBLISHED_SCHEMA_MAP)
 
 
 def test_published_schema_map_reads_main(published_gate: GateResult) -> None:
@@ -489,7 +494,7 @@ def test_publish_gate_combines_databases(build_db: Path, tmp_path: Path) -> None
     candidate = build_database(tmp_path / "candidate.duckdb", schema="main", with_raw=False)
     execute(candidate, "update main.fct_bookings set booking_amount = -5 where booking_id = 'B2'")
 
-    gate = run_publish_gate(build_db, candidate)
+    gate = run_publish_gate(build_db, candidate, GATE_SUITES)
 
     assert gate.db_paths == (build_db, candidate)
     assert {suite.split(".")[0] for suite in gate.suites} == {"raw", "marts"}
@@ -520,7 +525,7 @@ def raw_gate(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
         values ('B9', timestamp '2024-03-01 00:00:00', 1, 'eur', 'hash-b')
         """,
     )
-    return run_quality_gate(path, schema_map=RAW_SCHEMA_MAP)
+    return run_quality_gate(path, GATE_SUITES, schema_map=RAW_SCHEMA_MAP)
 
 
 def test_raw_duplicate_within_file_fails(raw_gate: GateResult) -> None:
