@@ -1,4 +1,4 @@
-"""The funnel rules of docs/funnel-rules.md on messy CRM data, the demo data and the real exports.
+"""The funnel rules of docs/funnel-rules.md on messy CRM data, the demo data and the Maven export.
 
 The messy fixture (tests/fixtures/dbt_messy) is built once per module. Every expected figure
 comes from its EXPECTED.md, computed by hand from the fixture files, never from the models.
@@ -28,7 +28,7 @@ MESSY_FIXTURE = PROJECT_DIR / "tests" / "fixtures" / "dbt_messy"
 MESSY_SOURCE_TIME_ZONE = "America/New_York"
 MACHINE_TIME_ZONE = "Pacific/Chatham"
 MESSY_VARS = "{theater_overrides: {BR: EMEA}}"
-# Builds of the demo data and the real exports run the models only: their dbt tests run in
+# Builds of the demo data and the Maven export run the models only: their dbt tests run in
 # tests/test_pipeline.py and tests/test_real_exports.py, and skipping them here keeps this file fast.
 MODELS_ONLY = ["--exclude", "resource_type:test", "resource_type:unit_test"]
 # The messy fixture runs the singular tests (the warnings and the row-count checks) but not the
@@ -51,7 +51,7 @@ def rounded(value, places: int = 3):
 
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory):
-    """Load and build the messy fixture once; return the build database and the dbt result."""
+    """Load and build the messy fixture once; return its settings and the dbt result."""
     warehouse = tmp_path_factory.mktemp("messy") / "warehouse"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FUNNELMART_SOURCE_TZ", MESSY_SOURCE_TIME_ZONE)
@@ -560,7 +560,7 @@ def test_pipeline_snapshot_accumulates_by_day(messy, tmp_path):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """Build a small demo data set (no quality gate) and return its build database and truth."""
+    """Build a small demo data set (models only, no quality gate); return its settings and truth."""
     root = tmp_path_factory.mktemp("demo_rules")
     truth = write_demo_data(root / "landing", leads=300, seed=11)
     settings = Settings.from_env(landing_dir=root / "landing", warehouse_dir=root / "warehouse")

@@ -2,6 +2,8 @@
 -- the pipeline snapshot. It is the dbt var as_of_date when set (an ISO date such as
 -- 2024-03-31), else the latest day on which any stage event, opportunity or booking
 -- happened, so the same data always builds the same figures, whatever day it runs.
+-- NOTE: a mistyped future date in any of those columns moves the as-of date with it, so set the
+-- var to pin it.
 {%- set as_of_var = var('as_of_date', none) %}
 {%- if as_of_var is not none %}
     {%- set as_of_text = as_of_var | string %}
