@@ -344,7 +344,9 @@ def describe_load(result: FileLoadResult) -> str:
 
 def report_node(node: DbtNodeResult, echo: Callable[[str], None]) -> None:
     """Echo each model and seed, and only the tests that failed or warned."""
-    if node.resource_type in {"test", "unit_test"} and node.status in {"pass", "skipped"}:
+    if node.resource_type in {"test", "unit_test"} and node.status in {"pass", "skipped", "none"}:
+        return
+    if node.resource_type == "exposure":
         return
     name = node.unique_id.split(".")[2] if node.resource_type == "test" else node.unique_id.split(".")[-1]
     echo(f"  {node.resource_type} {name}: {node.status}")
