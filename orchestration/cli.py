@@ -134,13 +134,20 @@ def import_command(profile: str, source_dir: Path, landing: Path) -> None:
     show_default=True,
     help="Output format.",
 )
-def sql(query: str, warehouse: Path | None, output_format: str) -> None:
+@click.option(
+    "--build",
+    "use_build_db",
+    is_flag=True,
+    help="Query build.duckdb instead: raw tables, raw._quarantine, staging and marts schemas.",
+)
+def sql(query: str, warehouse: Path | None, output_format: str, use_build_db: bool) -> None:
     """Run a read-only SQL query against the published datamart (tables by plain name, e.g. fct_bookings)."""
     from orchestration.query import QueryError, run_sql
 
     settings = Settings.from_env(warehouse_dir=warehouse)
+    database = settings.build_db_path if use_build_db else settings.published_db_path
     try:
-        click.echo(run_sql(settings.published_db_path, query, output_format))
+        click.echo(run_sql(database, query, output_format))
     except QueryError as error:
         click.echo(f"funnelmart sql failed: {error}", err=True)
         sys.exit(1)
