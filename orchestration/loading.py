@@ -319,7 +319,7 @@ def load_file(
     connection.execute("begin transaction")
     try:
         stage_text_rows(connection, entity, parsed)
-        # Excel writes a decimal comma where the list separator is a semicolon; elsewhere
+        # Excel writes a decimal comma where the list separator is a semicolon. Elsewhere
         # "1,234" may be a thousands separator, so it stays invalid rather than becoming 1.234.
         decimal_comma = parsed.delimiter == ";"
         connection.execute(typed_rows_sql(entity, currencies, decimal_comma))

@@ -52,7 +52,7 @@ class ChecksFailed(JobFailed):
 
 @dataclass
 class JobResult:
-    """What a run did, step by step, and where its result is."""
+    """Results of one run, step by step, and the path of the published datamart."""
 
     load: LoadReport
     build: DbtBuildResult

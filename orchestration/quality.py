@@ -289,7 +289,7 @@ class GateResult:
 
 @dataclass(frozen=True)
 class DataDocsTarget:
-    """Where Great Expectations writes its Data Docs site, and the run name its pages are grouped by.
+    """Data Docs location: the folder of the Great Expectations site and the run name its pages are grouped by.
 
     Validation results are kept as JSON in `<directory>/validation_results`, so the index lists
     the validations of every process that wrote to the same folder, such as the raw-load and

@@ -121,7 +121,7 @@ class WebhookChannel:
 
     The URL is a secret because anyone who has it can post to the channel. Logs, results
     and repr() show only its host. Retries happen on HTTP 5xx, HTTP 429, timeouts and
-    connection errors. Other 4xx answers fail at once, since a retry cannot fix them.
+    connection errors. Other 4xx responses fail at once, because a retry cannot fix them.
     Proxies set in the standard environment variables (HTTPS_PROXY, NO_PROXY) apply.
     """
 
@@ -306,7 +306,7 @@ class EmailChannel:
 
         if refused:
             # The message reached the other recipients, so it counts as delivered and is not sent again.
-            logger.warning("SMTP server %s refused some alert recipients: %s", self.target, ", ".join(refused))
+            logger.warning("SMTP server %s rejected some alert recipients: %s", self.target, ", ".join(refused))
         return None
 
 

@@ -62,7 +62,7 @@ def check_incidents(
 
     Freshness checks of raw tables raise no incident here: the stale_source alert covers them.
     Skipped checks raise none either. `rejected_files` (checks.RejectedFile) name the files
-    that a raw incident's runbook asks to fix.
+    that a raw incident's runbook tells the reader to fix.
     """
     rejected_by_entity: dict[str, list[str]] = {}
     for file in rejected_files:
@@ -159,6 +159,6 @@ def _runbook(result: CheckResult, rejected_files: Sequence[str]) -> str:
 def _short(value: Any) -> Any:
     """Keep offending values small: a row from a compound check becomes "a, b" instead of a mapping."""
     if isinstance(value, dict):
-        # The file hash of a raw key check says nothing to a reader; the incident names the file instead.
+        # A file hash means nothing to a reader, so the incident names the file instead.
         return ", ".join(f"{key}={item}" for key, item in value.items() if key != "_file_hash")
     return value

@@ -16,7 +16,7 @@ logger = get_logger()
 Result = TypeVar("Result")
 
 # Lower-case fragments of error messages that a later attempt can succeed past: a DuckDB
-# file held by another process (DuckDB 2.0 says "Could not set lock on file ... Conflicting
+# file held by another process (DuckDB 2.0 reports "Could not set lock on file ... Conflicting
 # lock is held"), a busy warehouse, and passing I/O trouble.
 TRANSIENT_ERROR_FRAGMENTS = (
     "could not set lock on file",
