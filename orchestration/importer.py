@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from orchestration.contract import Entity, load_contract
-from orchestration.logs import get_logger
+from orchestration.logs import counted, get_logger
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
 PROFILE_SUFFIXES = (".yml", ".yaml")
@@ -290,14 +290,14 @@ class ImportReport:
         """Return the report as lines of text for a terminal."""
         lines = [f"Imported {self.source_dir} into {self.landing_dir} with profile {self.profile_name}."]
         for file_name, output in self.outputs.items():
-            lines.append(f"wrote {file_name}: {_count_rows(output.rows_written)}")
+            lines.append(f"wrote {file_name}: {_rows(output.rows_written)}")
         for source in self.sources.values():
-            lines.append(f"read {source.path.name}: {_count_rows(source.rows_read)}")
+            lines.append(f"read {source.path.name}: {_rows(source.rows_read)}")
             for skipped in source.skipped.values():
                 verb = "left out" if skipped.filtered else "skipped"
                 example = f", value {skipped.first_value!r}" if skipped.first_value is not None else ""
                 lines.append(
-                    f"  {verb} {_count_rows(skipped.count)} for {skipped.reason}"
+                    f"  {verb} {_rows(skipped.count)} for {skipped.reason}"
                     f" (first at line {skipped.first_line}{example})"
                 )
         return lines
@@ -307,8 +307,8 @@ class ImportReport:
         return "\n".join(self.summary_lines())
 
 
-def _count_rows(count: int) -> str:
-    return f"{count} row" if count == 1 else f"{count} rows"
+def _rows(count: int) -> str:
+    return counted(count, "row")
 
 
 # ---------------------------------------------------------------------------
@@ -1090,7 +1090,11 @@ def _write_output(
                 if output.distinct:
                     key = tuple(row.get(name) or key_defaults[name] for name in output.entity.key)
                     if key in seen_keys:
-                        source_report.skip(f"{entity_name}: duplicate key left out by distinct", line, filtered=True)
+                        source_report.skip(
+                            f"{entity_name}: repeats a {' + '.join(output.entity.key)} already written (distinct: true)",
+                            line,
+                            filtered=True,
+                        )
                         continue
                     seen_keys.add(key)
                 writer.writerow([row.get(name, "") for name in output.header])
@@ -1168,7 +1172,7 @@ def _write_status_mappings(profile: Profile, path: Path) -> int:
 def _log_report(report: ImportReport) -> None:
     logger = get_logger()
     for file_name, output in report.outputs.items():
-        logger.info("Wrote %s: %s.", file_name, _count_rows(output.rows_written))
+        logger.info("Wrote %s: %s.", file_name, _rows(output.rows_written))
     for source in report.sources.values():
         for skipped in source.skipped.values():
             log = logger.info if skipped.filtered else logger.warning
@@ -1176,7 +1180,7 @@ def _log_report(report: ImportReport) -> None:
                 "%s: %s %s for %s (first at line %d).",
                 source.path.name,
                 "left out" if skipped.filtered else "skipped",
-                _count_rows(skipped.count),
+                _rows(skipped.count),
                 skipped.reason,
                 skipped.first_line,
             )

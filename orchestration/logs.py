@@ -1,4 +1,4 @@
-"""The project's one logger, configured once by the CLI or Dagster."""
+"""The project's one logger, configured once by the CLI or Dagster, and a helper for message counts."""
 
 import logging
 
@@ -20,3 +20,8 @@ def configure_logging(verbose: bool = False) -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
     logger.propagate = False
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """Return "1 file", "2 files" or "1,024 rows": the count with the noun in singular or plural."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from orchestration.contract import load_contract
 from orchestration.loading import FileLoadResult, LandingFileError, LoadReport, load_landing
-from orchestration.logs import get_logger
+from orchestration.logs import counted, get_logger
 from orchestration.operations.checks import (
     MART_SUITE_PREFIXES,
     RawCheckOutcome,
@@ -37,7 +37,7 @@ from orchestration.publish import CANDIDATE_SUFFIX, discard_candidate, promote_c
 from orchestration.quality import SUITES_DIR, GateResult, run_publish_gate
 from orchestration.settings import Settings
 from orchestration.summary import FunnelSummary, read_funnel_summary
-from orchestration.transform import DbtBuildError, DbtBuildResult, DbtNodeResult, run_dbt_build
+from orchestration.transform import SKIP_UNIT_TESTS, DbtBuildError, DbtBuildResult, DbtNodeResult, run_dbt_build
 
 logger = get_logger()
 
@@ -67,7 +67,7 @@ class JobResult:
         totals = self.load.totals()
         lines = [
             "",
-            f"Loaded {totals['files']} files ({totals['files_skipped']} already loaded): "
+            f"Loaded {counted(totals['files'], 'file')} ({totals['files_skipped']:,} already loaded): "
             f"{totals['rows_read']:,} rows read, {totals['rows_loaded']:,} loaded, "
             f"{totals['rows_quarantined']:,} quarantined",
         ]
@@ -118,10 +118,10 @@ def _run_locked(session: RunSession, echo: Callable[[str], None]) -> JobResult:
         step = "raw_checks"
         raw = raw_check_step(session, load, echo)
         step = "build"
-        build = build_step(settings, echo, session=session)
+        build = build_step(settings, echo, SKIP_UNIT_TESTS, session=session)
         step = "publish"
         gate = check_and_publish(settings, echo, session=session)
-        summary = read_funnel_summary(settings.published_db_path)
+        summary = read_funnel_summary(settings.published_db_path, settings.reporting_currency)
         session.succeed()
         session.report_business()
     except ChecksFailed as error:

@@ -29,7 +29,7 @@ import duckdb
 import yaml
 
 from orchestration.contract import Entity, load_contract
-from orchestration.logs import get_logger
+from orchestration.logs import counted, get_logger
 from orchestration.settings import PROJECT_DIR
 
 SUITES_DIR = PROJECT_DIR / "expectations"
@@ -228,9 +228,9 @@ class GateResult:
         databases = ", ".join(str(path) for path in self.db_paths)
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
-            f"{self.status.upper()}: {len(self.failures)} data failures, {len(self.errors)} errors, "
-            f"{len(self.warnings)} warnings, {passed_count} checks passed{skipped} in {len(self.suites)} suites "
-            f"({databases})"
+            f"{self.status.upper()}: {counted(len(self.failures), 'data failure')}, "
+            f"{counted(len(self.errors), 'error')}, {counted(len(self.warnings), 'warning')}, "
+            f"{counted(passed_count, 'check')} passed{skipped} in {counted(len(self.suites), 'suite')} ({databases})"
         )
 
     def summary(self) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from numbers import Number
 from pathlib import Path
 from typing import Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import duckdb
 
@@ -42,7 +43,10 @@ def run_sql(published_db: Path, sql: str, output_format: OutputFormat = "table")
         raise ValueError(f"Invalid output format {output_format!r}. Use one of: {', '.join(OUTPUT_FORMATS)}.")
     published_db = Path(published_db)
     if not published_db.is_file():
-        raise DatamartNotFoundError(f"No published datamart at {published_db}. Run `funnelmart run` first.")
+        raise DatamartNotFoundError(
+            f"No published datamart at {published_db}. Run `funnelmart run` first, or point --warehouse "
+            "(FUNNELMART_WAREHOUSE_DIR) at the folder of a run that published."
+        )
 
     # NOTE: DuckDB shares one database instance per path within a process. While another
     # connection of this process keeps the published file open, this connection reads the
@@ -113,11 +117,22 @@ def format_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def format_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Return rows as a JSON array of objects keyed by column name.
 
-    Decimals become JSON numbers, so a value beyond about 15 significant digits loses
-    precision. Dates and timestamps become ISO 8601 text.
+    Decimals become JSON numbers written with their exact digits and scale (71640.0000), as in
+    the csv and table formats, so no amount is rounded through a float. Dates and timestamps
+    become ISO 8601 text.
     """
-    records = [dict(zip(columns, (_json_value(value) for value in row))) for row in rows]
-    return json.dumps(records, indent=2, ensure_ascii=False)
+    # json writes Decimal only through float, so each decimal goes in as a unique placeholder
+    # string and its exact text replaces the quoted placeholder afterwards.
+    marker = f"decimal-{uuid4().hex}-"
+    decimals: list[str] = []
+
+    def exact(value: Decimal) -> str:
+        decimals.append(str(value))
+        return f"{marker}{len(decimals) - 1}"
+
+    records = [dict(zip(columns, (_json_value(value, exact) for value in row))) for row in rows]
+    text = json.dumps(records, indent=2, ensure_ascii=False)
+    return re.sub(f'"{marker}([0-9]+)"', lambda match: decimals[int(match.group(1))], text)
 
 
 def _is_numeric_column(rows: Sequence[Sequence[Any]], index: int) -> bool:
@@ -142,17 +157,17 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: Any, exact: Callable[[Decimal], str]) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return exact(value) if value.is_finite() else str(value)
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [_json_value(item) for item in value]
+        return [_json_value(item, exact) for item in value]
     if isinstance(value, dict):
-        return {str(key): _json_value(item) for key, item in value.items()}
+        return {str(key): _json_value(item, exact) for key, item in value.items()}
     if isinstance(value, (timedelta, UUID)):
         return str(value)
     if isinstance(value, (bytes, bytearray)):

@@ -141,7 +141,7 @@ def test_olist_reps_from_sdr_and_sr(olist):
     assert {rep_id for rep_id, team in team_by_rep.items() if team == "inside"} == sr_ids
     assert {rep_id for rep_id, team in team_by_rep.items() if team == "sdr"} == sdr_ids - sr_ids
     assert all(rep["rep_name"] == rep["rep_id"][:8] for rep in reps)
-    duplicates = report.sources["deals"].skipped["reps: duplicate key left out by distinct"]
+    duplicates = report.sources["deals"].skipped["reps: repeats a rep_id + valid_from already written (distinct: true)"]
     assert duplicates.count == 2 * len(deals) - 41
     assert duplicates.filtered
 

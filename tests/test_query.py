@@ -82,6 +82,8 @@ def test_json_format_types(published_db: Path) -> None:
             "is_first": None,
         },
     ]
+    # Decimals keep their exact digits and scale, as in the csv output.
+    assert '"booking_amount": 1000.0000,' in output
 
 
 def test_last_statement_result_returned(published_db: Path) -> None:
@@ -96,7 +98,7 @@ def test_missing_file_error(tmp_path: Path) -> None:
     with pytest.raises(DatamartNotFoundError) as raised:
         run_sql(missing, "select 1")
 
-    assert str(raised.value) == f"No published datamart at {missing}. Run `funnelmart run` first."
+    assert str(raised.value).startswith(f"No published datamart at {missing}. Run `funnelmart run` first")
     assert isinstance(raised.value, QueryError)
     assert not missing.exists()
 

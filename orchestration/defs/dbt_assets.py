@@ -17,7 +17,7 @@ from orchestration.defs.resources import FunnelmartSettings
 from orchestration.operations.retries import is_transient_error
 from orchestration.operations.session import summarize_dbt
 from orchestration.settings import PROJECT_DIR
-from orchestration.transform import DbtNodeResult, dbt_environment
+from orchestration.transform import DbtNodeResult, dbt_environment, failing_rows_message
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 FAILED_STATUSES = ("error", "fail", "runtime error")
@@ -79,12 +79,17 @@ def nodes_from_run_results(run_results: dict[str, Any] | None) -> list[DbtNodeRe
     nodes = []
     for result in (run_results or {}).get("results", []):
         unique_id = str(result.get("unique_id", ""))
+        status = str(result.get("status") or "").lower()
         nodes.append(
             DbtNodeResult(
                 unique_id=unique_id,
                 resource_type=unique_id.split(".", 1)[0],
-                status=str(result.get("status") or "").lower(),
-                message=str(result.get("message") or ""),
+                status=status,
+                message=(
+                    failing_rows_message(result["failures"])
+                    if status in ("fail", "warn") and result.get("failures") is not None
+                    else str(result.get("message") or "")
+                ),
             )
         )
     return nodes

@@ -25,7 +25,7 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
                 raise Failure(description=str(error), allow_retries=False) from error
         session.report_business()
         session.report_freshness()
-        summary = read_funnel_summary(settings.published_db_path)
+        summary = read_funnel_summary(settings.published_db_path, settings.reporting_currency)
         return MaterializeResult(
             metadata={
                 "path": str(settings.published_db_path),

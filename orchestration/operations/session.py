@@ -260,7 +260,7 @@ def summarize_dbt(nodes: Sequence[DbtNodeResult]) -> dict[str, Any]:
             "status": {"fail": "failed", "warn": "warning"}.get(node.status, node.status),
             "suite": "dbt",
             "check": dbt_test_name(node),
-            "text": f"dbt {dbt_test_name(node)}: {node.status} {node.message}".strip(),
+            "text": f"dbt test {dbt_test_name(node)}: {node.message or node.status}",
         }
         for node in tests
         if node.status in ("fail", "error", "warn")

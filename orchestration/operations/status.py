@@ -17,6 +17,7 @@ import duckdb
 from orchestration.alerting import AlertManager, OpenIncident
 from orchestration.alerting.incidents import format_duration
 from orchestration.alerting.state import DEFAULT_STATE_NAME
+from orchestration.logs import counted
 from orchestration.operations.config import OperationsConfig
 from orchestration.operations.freshness import SourceFreshness, source_freshness
 from orchestration.operations.run_history import CHECK_STEPS, RunHistory, RunRecord
@@ -118,7 +119,7 @@ class StatusReport:
         for step, summary in checks.items():
             lines.append(
                 f"  {step:<12} {summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed, "
-                f"{summary.get('warnings', 0)} warnings, {summary.get('errors', 0)} errors, "
+                f"{counted(summary.get('warnings', 0), 'warning')}, {counted(summary.get('errors', 0), 'error')}, "
                 f"{summary.get('skipped', 0)} skipped"
             )
             problems += summary.get("problems", [])
