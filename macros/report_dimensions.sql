@@ -1,12 +1,34 @@
 {#
-    The dimension labels every rpt_ model carries next to its keys, so a BI tool can slice
-    without joining. A report selects report_dimension_columns() and adds
-    report_dimension_joins() after its from clause. Both expect the aggregated relation under
-    source_alias with columns geography_key, lead_source_key, campaign_key and rep_key, and
-    four import CTEs named geographies, lead_sources, campaigns and reps (dim_geography,
-    dim_lead_source, dim_campaign and dim_rep).
+    The slices that the sliced rpt_ models (cohort and period conversion, stage velocity, time
+    in stage, stage aging, win/loss) share: each groups by four dimension keys and carries the
+    dimensions' labels next to them, so a BI tool can slice without joining.
+    - report_dimension_keys(relation_alias): the four keys geography_key, lead_source_key,
+      campaign_key and rep_key as a comma-separated column list for a select or a group by,
+      each prefixed with "relation_alias." when relation_alias is given.
+    - report_dimension_key_list(relation_alias): the same keys as a list, e.g. for
+      surrogate_key().
+    - report_dimension_columns(relation_alias): the four keys of relation_alias followed by
+      the labels of their dimensions. Add report_dimension_joins(relation_alias) after the
+      from clause, and report_dimension_imports() to the import CTEs.
+    The joins expect four import CTEs named geographies, lead_sources, campaigns and reps
+    (dim_geography, dim_lead_source, dim_campaign and dim_rep), which
+    report_dimension_imports() writes.
 #}
-{% macro report_dimension_columns() -%}
+{% macro report_dimension_key_list(relation_alias=none) -%}
+    {%- set prefix = relation_alias ~ '.' if relation_alias else '' -%}
+    {%- set keys = [] -%}
+    {%- for key in ['geography_key', 'lead_source_key', 'campaign_key', 'rep_key'] -%}
+        {%- do keys.append(prefix ~ key) -%}
+    {%- endfor -%}
+    {{ return(keys) }}
+{%- endmacro %}
+
+{% macro report_dimension_keys(relation_alias=none) -%}
+    {{ report_dimension_key_list(relation_alias) | join(',\n') }}
+{%- endmacro %}
+
+{% macro report_dimension_columns(relation_alias) -%}
+    {{ report_dimension_keys(relation_alias) }},
     geographies.theater,
     geographies.region,
     geographies.country_code,
@@ -21,15 +43,15 @@
     reps.territory
 {%- endmacro %}
 
-{% macro report_dimension_joins(source_alias) -%}
+{% macro report_dimension_joins(relation_alias) -%}
     left join geographies
-        on {{ source_alias }}.geography_key = geographies.geography_key
+        on {{ relation_alias }}.geography_key = geographies.geography_key
     left join lead_sources
-        on {{ source_alias }}.lead_source_key = lead_sources.lead_source_key
+        on {{ relation_alias }}.lead_source_key = lead_sources.lead_source_key
     left join campaigns
-        on {{ source_alias }}.campaign_key = campaigns.campaign_key
+        on {{ relation_alias }}.campaign_key = campaigns.campaign_key
     left join reps
-        on {{ source_alias }}.rep_key = reps.rep_key
+        on {{ relation_alias }}.rep_key = reps.rep_key
 {%- endmacro %}
 
 {% macro report_dimension_imports() -%}

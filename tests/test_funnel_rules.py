@@ -15,9 +15,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import real_export
-from orchestration.demo_data import write_demo_data
-from orchestration.importer import import_export
 from orchestration.pipeline import load_and_build
 from orchestration.settings import PROJECT_DIR, Settings
 from orchestration.transform import run_dbt_build
@@ -28,8 +25,7 @@ MESSY_FIXTURE = PROJECT_DIR / "tests" / "fixtures" / "dbt_messy"
 MESSY_SOURCE_TIME_ZONE = "America/New_York"
 MACHINE_TIME_ZONE = "Pacific/Chatham"
 MESSY_VARS = "{theater_overrides: {BR: EMEA}}"
-# Builds of the demo data and the Maven export run the models only: their dbt tests run in
-# tests/test_pipeline.py and tests/test_real_exports.py, and skipping them here keeps this file fast.
+# The snapshot test rebuilds two models of the messy fixture; their tests ran with the fixture.
 MODELS_ONLY = ["--exclude", "resource_type:test", "resource_type:unit_test"]
 # The messy fixture runs the singular tests (the warnings and the row-count checks) but not the
 # schema and unit tests, which `make test` runs on tests/fixtures/dbt_small.
@@ -558,14 +554,10 @@ def test_pipeline_snapshot_accumulates_by_day(messy, tmp_path):
 # ---- demo data -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """Build a small demo data set (models only, no quality gate); return its settings and truth."""
-    root = tmp_path_factory.mktemp("demo_rules")
-    truth = write_demo_data(root / "landing", leads=300, seed=11)
-    settings = Settings.from_env(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    load_and_build(settings, echo=lambda message: None, dbt_arguments=MODELS_ONLY)
-    return settings, truth.as_dict()
+@pytest.fixture
+def demo(demo_run):
+    """The session's main-job run on demo data (tests/conftest.py): its settings and planted truth."""
+    return demo_run.settings, demo_run.truth.as_dict()
 
 
 def demo_people(landing: Path, truth: dict) -> int:
@@ -610,7 +602,7 @@ def test_demo_cohorts_count_every_person(demo):
     )
 
     assert dict(lead_months) == truth["leads_by_created_month"]
-    assert people == cohort_people == demo_people(settings.landing_dir, truth) == 299
+    assert people == cohort_people == demo_people(settings.landing_dir, truth) == 600
     assert cohorts == boundary
 
 
@@ -627,20 +619,9 @@ def test_demo_win_loss_matches_truth(demo):
 # ---- real exports ---------------------------------------------------------------------------
 
 
-def build_export(tmp_path_factory, name: str, profile: str, models: str) -> Path:
-    """Import a real export and build only the models a check needs, with their parents."""
-    root = tmp_path_factory.mktemp(profile)
-    import_export(profile, real_export(name), root / "landing")
-    settings = Settings.from_env(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    load_and_build(settings, echo=lambda message: None, dbt_arguments=["--select", *models.split(), *MODELS_ONLY])
-    return settings.build_db_path
-
-
-def test_maven_win_loss_per_office(tmp_path_factory):
-    export = real_export("maven_crm_sales_opportunities")
-    db_path = build_export(
-        tmp_path_factory, "maven_crm_sales_opportunities", "maven", "+rpt_win_loss +fct_pipeline_snapshot"
-    )
+def test_maven_win_loss_per_office(maven_run):
+    export, settings = maven_run
+    db_path = settings.build_db_path
     with (export / "sales_pipeline.csv").open(encoding="utf-8", newline="") as source:
         stages = [row["deal_stage"] for row in csv.DictReader(source)]
 

@@ -11,23 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.demo_data import DemoTruth, write_demo_data
 from orchestration.pipeline import JobFailed, run_job
 from orchestration.settings import Settings
-
-DEMO_LEADS = 600
-DEMO_SEED = 7
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """Run the job once on a small demo data set; return its settings, result and truth."""
-    root = tmp_path_factory.mktemp("demo_run")
-    truth = write_demo_data(root / "landing", leads=DEMO_LEADS, seed=DEMO_SEED)
-    settings = Settings.from_env(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    result = run_job(settings, echo=lambda message: None)
-    return settings, result, truth
-
 
 def published(settings: Settings, sql: str) -> list[tuple]:
     with duckdb.connect(str(settings.published_db_path), read_only=True) as connection:
@@ -35,7 +20,7 @@ def published(settings: Settings, sql: str) -> list[tuple]:
 
 
 def test_stage_counts_match_truth(demo_run):
-    settings, _, truth = demo_run
+    settings, truth = demo_run.settings, demo_run.truth
     stages = ["raw_lead", "inquiry", "contact", "opportunity", "closed_won", "closed_lost"]
     columns = ", ".join(f"count({stage}_at)" for stage in stages)
 
@@ -45,7 +30,7 @@ def test_stage_counts_match_truth(demo_run):
 
 
 def test_quarantine_counts_match_truth(demo_run):
-    settings, result, truth = demo_run
+    settings, result, truth = demo_run.settings, demo_run.result, demo_run.truth
     quarantined = {entity: count for entity, count in truth.as_dict()["quarantined"].items() if count}
 
     loaded = {}
@@ -58,7 +43,7 @@ def test_quarantine_counts_match_truth(demo_run):
 
 
 def test_bookings_per_currency_match_truth(demo_run):
-    settings, _, truth = demo_run
+    settings, truth = demo_run.settings, demo_run.truth
     expected = {
         currency: (totals["count"], Decimal(totals["total_amount"]))
         for currency, totals in truth.as_dict()["bookings"]["by_currency"].items()
@@ -70,7 +55,7 @@ def test_bookings_per_currency_match_truth(demo_run):
 
 
 def test_reporting_amounts_all_converted(demo_run):
-    settings, _, _ = demo_run
+    settings = demo_run.settings
 
     [(missing, currencies)] = published(
         settings,
@@ -82,7 +67,7 @@ def test_reporting_amounts_all_converted(demo_run):
 
 
 def test_leads_per_source_match_truth(demo_run):
-    settings, _, truth = demo_run
+    settings, truth = demo_run.settings, demo_run.truth
 
     rows = published(
         settings,
@@ -94,7 +79,7 @@ def test_leads_per_source_match_truth(demo_run):
 
 
 def test_opportunity_outcomes_match_truth(demo_run):
-    settings, _, truth = demo_run
+    settings, truth = demo_run.settings, demo_run.truth
     expected = truth.as_dict()["opportunities"]
 
     [(count, won, lost, still_open)] = published(
@@ -107,7 +92,7 @@ def test_opportunity_outcomes_match_truth(demo_run):
 
 
 def test_conversion_rates_within_bounds(demo_run):
-    settings, _, _ = demo_run
+    settings = demo_run.settings
 
     [(low, high, over_converted)] = published(
         settings,
@@ -121,7 +106,7 @@ def test_conversion_rates_within_bounds(demo_run):
 
 
 def test_summary_names_published_file(demo_run):
-    settings, result, truth = demo_run
+    settings, result, truth = demo_run.settings, demo_run.result, demo_run.truth
 
     text = result.summary_text()
 
@@ -136,20 +121,37 @@ def file_digest(path: Path) -> str:
 @pytest.fixture
 def copied_run(demo_run, tmp_path):
     """Return settings for a copy of the module's landing folder and warehouse, to run the job again."""
-    settings, _, _ = demo_run
+    settings = demo_run.settings
     shutil.copytree(settings.landing_dir, tmp_path / "landing")
     shutil.copytree(settings.warehouse_dir, tmp_path / "warehouse")
     return Settings.from_env(landing_dir=tmp_path / "landing", warehouse_dir=tmp_path / "warehouse")
 
 
-def test_rerun_adds_nothing(demo_run, copied_run):
-    _, first, _ = demo_run
+def test_rerun_loads_only_new_files_while_reader_open(demo_run, copied_run):
+    """A second run loads only the new file, and a reader holding the published file neither blocks it nor sees it."""
+    first = demo_run.result
+    reader = duckdb.connect(str(copied_run.published_db_path), read_only=True)
+    [(leads_before,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
+    (copied_run.landing_dir / "leads_more.csv").write_text(
+        "lead_id,created_at,country\nNEW-1,2025-05-01 09:00:00,DE\nNEW-2,2025-05-02 09:00:00,US\n", encoding="utf-8"
+    )
 
-    second = run_job(copied_run, echo=lambda message: None)
+    try:
+        second = run_job(copied_run, echo=lambda message: None)
+        [(leads_seen_by_open_reader,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
+    finally:
+        reader.close()
 
-    assert second.load.totals()["rows_loaded"] == 0
+    # Read once the reader is closed: DuckDB shares one open database per file within a process.
+    stages = list(first.summary.stage_counts)
+    [stage_counts] = published(copied_run, f"select {', '.join(f'count({stage}_at)' for stage in stages)} from fct_lead_funnel")
+    [(bookings_after,)] = published(copied_run, "select count(*) from fct_bookings")
+    assert second.load.totals()["rows_loaded"] == 2
     assert second.load.totals()["files_skipped"] == first.load.totals()["files"]
-    assert second.summary == first.summary
+    assert leads_seen_by_open_reader == leads_before
+    # The two new leads reached no stage beyond raw_lead, so no other figure moves.
+    assert dict(zip(stages, stage_counts)) == {**first.summary.stage_counts, "raw_lead": leads_before + 2}
+    assert bookings_after == first.summary.booking_count
 
 
 def test_failed_gate_keeps_published_datamart(copied_run):
@@ -166,26 +168,8 @@ def test_failed_gate_keeps_published_datamart(copied_run):
     assert file_digest(copied_run.published_db_path) == before
 
 
-def test_open_reader_does_not_block_run(copied_run):
-    reader = duckdb.connect(str(copied_run.published_db_path), read_only=True)
-    [(leads_before,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
-    (copied_run.landing_dir / "leads_more.csv").write_text(
-        "lead_id,created_at,country\nNEW-1,2025-05-01 09:00:00,DE\nNEW-2,2025-05-02 09:00:00,US\n", encoding="utf-8"
-    )
-
-    try:
-        run_job(copied_run, echo=lambda message: None)
-        [(leads_seen_by_open_reader,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
-    finally:
-        reader.close()
-
-    [(leads_after,)] = published(copied_run, "select count(*) from fct_lead_funnel")
-    assert leads_seen_by_open_reader == leads_before
-    assert leads_after == leads_before + 2
-
-
 def test_published_columns_documented(demo_run, dbt_manifest):
-    settings, _, _ = demo_run
+    settings = demo_run.settings
     manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
     models = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
 

@@ -12,12 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from orchestration.importer import import_export
-from orchestration.pipeline import run_job
 from orchestration.settings import Settings
-from conftest import real_export
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -25,33 +21,13 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(source))
 
 
-def run_on_export(tmp_path: Path, profile: str, export: Path) -> Settings:
-    landing = tmp_path / "landing"
-    import_export(profile, export, landing)
-    settings = Settings.from_env(landing_dir=landing, warehouse_dir=tmp_path / "warehouse")
-    run_job(settings, echo=lambda message: None)
-    return settings
-
-
 def published(settings: Settings, sql: str) -> list[tuple]:
     with duckdb.connect(str(settings.published_db_path), read_only=True) as connection:
         return connection.execute(sql).fetchall()
 
 
-@pytest.fixture(scope="module")
-def olist(tmp_path_factory):
-    export = real_export("olist_marketing_funnel")
-    return export, run_on_export(tmp_path_factory.mktemp("olist"), "olist", export)
-
-
-@pytest.fixture(scope="module")
-def maven(tmp_path_factory):
-    export = real_export("maven_crm_sales_opportunities")
-    return export, run_on_export(tmp_path_factory.mktemp("maven"), "maven", export)
-
-
-def test_olist_leads_and_won(olist):
-    export, settings = olist
+def test_olist_leads_and_won(olist_run):
+    export, settings = olist_run
     leads = read_rows(export / "olist_marketing_qualified_leads_dataset.csv")
     won_ids = {row["mql_id"] for row in read_rows(export / "olist_closed_deals_dataset.csv")}
 
@@ -65,8 +41,8 @@ def test_olist_leads_and_won(olist):
     assert round(won_count / lead_count, 3) == 0.105
 
 
-def test_olist_counts_per_origin(olist):
-    export, settings = olist
+def test_olist_counts_per_origin(olist_run):
+    export, settings = olist_run
     leads = read_rows(export / "olist_marketing_qualified_leads_dataset.csv")
     won_ids = {row["mql_id"] for row in read_rows(export / "olist_closed_deals_dataset.csv")}
     expected_leads = Counter(row["origin"].strip() or "(not set)" for row in leads)
@@ -85,8 +61,8 @@ def test_olist_counts_per_origin(olist):
     assert expected_leads["unknown"] == 1099
 
 
-def test_olist_bookings_in_brl(olist):
-    export, settings = olist
+def test_olist_bookings_in_brl(olist_run):
+    export, settings = olist_run
     deals = read_rows(export / "olist_closed_deals_dataset.csv")
     expected_total = sum(Decimal(row["declared_monthly_revenue"] or "0") for row in deals)
 
@@ -99,8 +75,8 @@ def test_olist_bookings_in_brl(olist):
     assert currencies == "BRL"
 
 
-def test_maven_won_and_lost(maven):
-    export, settings = maven
+def test_maven_won_and_lost(maven_run):
+    export, settings = maven_run
     stages = Counter(row["deal_stage"] for row in read_rows(export / "sales_pipeline.csv"))
 
     [(total, won, lost, still_open)] = published(
@@ -115,8 +91,8 @@ def test_maven_won_and_lost(maven):
     assert still_open == stages["Engaging"] + stages["Prospecting"]
 
 
-def test_maven_bookings_per_regional_office(maven):
-    export, settings = maven
+def test_maven_bookings_per_regional_office(maven_run):
+    export, settings = maven_run
     office_of = {row["sales_agent"]: row["regional_office"] for row in read_rows(export / "sales_teams.csv")}
     expected = defaultdict(Decimal)
     for row in read_rows(export / "sales_pipeline.csv"):
@@ -133,8 +109,8 @@ def test_maven_bookings_per_regional_office(maven):
     assert expected["Central"] == 3_346_293
 
 
-def test_maven_win_rate_per_office(maven):
-    _, settings = maven
+def test_maven_win_rate_per_office(maven_run):
+    _, settings = maven_run
 
     rows = published(
         settings,

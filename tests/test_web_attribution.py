@@ -17,6 +17,7 @@ import pytest
 
 from orchestration.pipeline import load_and_build
 from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.transform import SKIP_UNIT_TESTS
 
 FIXTURE_DIR = PROJECT_DIR / "tests" / "fixtures" / "dbt_web"
 SECOND_RUN_DIR = FIXTURE_DIR / "second_run"
@@ -67,11 +68,14 @@ def dbt_paths(tmp_path_factory) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def web_build(tmp_path_factory, dbt_paths) -> Settings:
-    """Load the fixture, run the full dbt build with its figure tests, and return the settings."""
+    """Load the fixture, run the dbt build with its figure tests, and return the settings.
+
+    dbt's unit tests are left out: `make test` runs them once, on tests/fixtures/dbt_small.
+    """
     root = tmp_path_factory.mktemp("dbt_web")
     copy_landing_files(FIXTURE_DIR, root / "landing")
     settings = Settings.from_env(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    build(settings)
+    build(settings, *SKIP_UNIT_TESTS)
     return settings
 
 

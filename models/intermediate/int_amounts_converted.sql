@@ -55,13 +55,8 @@ dated as (
     cross join as_of
 ),
 
--- Rates stay decimal: dbt.type_float() is a 4-byte float on DuckDB and would round amounts.
 rates as (
-    select
-        cast(rate_month as date) as rate_month,
-        cast(usd_per_unit as numeric(18, 10)) as usd_per_unit,
-        upper(trim(currency_code)) as currency_code
-    from fx_rates
+    {{ fx_rates_by_month('fx_rates') }}
 ),
 
 converted as (
@@ -72,24 +67,9 @@ converted as (
         dated.currency_code,
         dated.converted_at,
         dated.rate_month,
-        '{{ var("reporting_currency") | upper }}' as reporting_currency_code,
-        source_rates.usd_per_unit as source_usd_per_unit,
-        reporting_rates.usd_per_unit as reporting_usd_per_unit,
-        case
-            when dated.amount is null then null
-            when dated.currency_code = '{{ var("reporting_currency") | upper }}' then dated.amount
-            -- The wide cast keeps DuckDB from overflowing decimal(18) in the product.
-            else cast(dated.amount as numeric(38, 4)) * source_rates.usd_per_unit / reporting_rates.usd_per_unit
-        end as reporting_amount
+        {{ reporting_currency_columns('dated.amount', 'dated.currency_code') }}
     from dated
-    left join rates as source_rates
-        on
-            dated.currency_code = source_rates.currency_code
-            and dated.rate_month = source_rates.rate_month
-    left join rates as reporting_rates
-        on
-            reporting_rates.currency_code = '{{ var("reporting_currency") | upper }}'
-            and dated.rate_month = reporting_rates.rate_month
+    {{ reporting_rate_joins('dated', 'rates') }}
 ),
 
 final as (

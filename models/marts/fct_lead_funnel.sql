@@ -1,8 +1,7 @@
 -- The funnel of each lead: when it first reached each funnel stage (int_lead_stages_reached
 -- has the rules, including inferred stages and final outcomes), whether it was won or lost,
 -- and its path from creation through its opportunities to its bookings.
-{%- set funnel_stages = ['raw_lead', 'inquiry', 'contact', 'opportunity', 'closed_won', 'closed_lost'] %}
-{%- set open_stages = ['raw_lead', 'inquiry', 'contact', 'opportunity'] %}
+{%- set funnel_stages = funnel_stage_codes() %}
 
 with
 
@@ -41,12 +40,7 @@ rep_versions as (
 pivoted as (
     select
         lead_id,
-        {%- for stage in funnel_stages %}
-            min(case when stage_code = '{{ stage }}' then reached_at end) as {{ stage }}_at,
-        {%- endfor %}
-        {%- for stage in open_stages %}
-            max(case when stage_code = '{{ stage }}' and is_inferred then 1 else 0 end) = 1 as is_{{ stage }}_inferred,
-        {%- endfor %}
+        {{ stage_reach_pivot_columns() }},
         -- Observed times only, to find stages dated out of funnel order.
         {%- for stage in funnel_stages %}
             min(case when stage_code = '{{ stage }}' and not is_inferred then reached_at end)
@@ -130,14 +124,7 @@ final as (
         persons.person_key,
         persons.is_primary_lead,
         leads.created_at,
-        {%- for stage in funnel_stages %}
-            pivoted.{{ stage }}_at,
-        {%- endfor %}
-        {%- for stage in open_stages %}
-            coalesce(pivoted.is_{{ stage }}_inferred, false) as is_{{ stage }}_inferred,
-        {%- endfor %}
-        pivoted.closed_won_at is not null as is_won,
-        pivoted.closed_lost_at is not null and pivoted.closed_won_at is null as is_lost,
+        {{ stage_reach_columns('pivoted') }},
         coalesce(
             journey_losses.has_record_reopened_after_loss or new_opportunities_after_loss.lead_id is not null,
             false

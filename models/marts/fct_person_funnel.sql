@@ -2,8 +2,6 @@
 -- the person's leads reached each funnel stage, and the path from the first touch (the
 -- first lead's creation) to the first booking. Campaign, lead source, geography and owner
 -- come from the person's first lead, so each person counts once, under its first touch.
-{%- set funnel_stages = ['raw_lead', 'inquiry', 'contact', 'opportunity', 'closed_won', 'closed_lost'] %}
-{%- set open_stages = ['raw_lead', 'inquiry', 'contact', 'opportunity'] %}
 
 with
 
@@ -22,12 +20,7 @@ lead_funnel as (
 pivoted as (
     select
         person_key,
-        {%- for stage in funnel_stages %}
-            min(case when stage_code = '{{ stage }}' then reached_at end) as {{ stage }}_at,
-        {%- endfor %}
-        {%- for stage in open_stages %}
-            max(case when stage_code = '{{ stage }}' and is_inferred then 1 else 0 end) = 1 as is_{{ stage }}_inferred,
-        {%- endfor %}
+        {{ stage_reach_pivot_columns() }},
         count(*) as reached_stage_count
     from person_stages
     group by person_key
@@ -59,14 +52,7 @@ final as (
         persons.lead_count,
         persons.first_created_at as first_touch_at,
         {{ month_start('persons.first_created_at') }} as cohort_month,
-        {%- for stage in funnel_stages %}
-            pivoted.{{ stage }}_at,
-        {%- endfor %}
-        {%- for stage in open_stages %}
-            coalesce(pivoted.is_{{ stage }}_inferred, false) as is_{{ stage }}_inferred,
-        {%- endfor %}
-        pivoted.closed_won_at is not null as is_won,
-        pivoted.closed_lost_at is not null and pivoted.closed_won_at is null as is_lost,
+        {{ stage_reach_columns('pivoted') }},
         lead_totals.is_reopened_after_loss,
         lead_totals.has_stage_order_violation,
         first_leads.campaign_key,

@@ -26,13 +26,7 @@ as_of as (
 {{ report_dimension_imports() }},
 
 stage_pairs as (
-    select
-        from_stages.stage_code as from_stage,
-        to_stages.stage_code as to_stage
-    from stages as from_stages
-    inner join stages as to_stages
-        on from_stages.funnel_position < to_stages.funnel_position
-    where from_stages.is_funnel_stage and to_stages.is_funnel_stage
+    {{ funnel_stage_pairs('stages') }}
 ),
 
 cohort_members as (
@@ -73,10 +67,7 @@ aggregated as (
         {{ month_start('entered_at') }} as cohort_month,
         from_stage,
         to_stage,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key,
+        {{ report_dimension_keys() }},
         count(*) as entered_count,
         {%- for window_days in conversion_windows() %}
             {{ count_where('is_converted_' ~ window_days ~ 'd') }} as converted_{{ window_days }}d_count,
@@ -87,19 +78,14 @@ aggregated as (
         {{ month_start('entered_at') }},
         from_stage,
         to_stage,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key
+        {{ report_dimension_keys() }}
 ),
 
 final as (
     select
         {{ surrogate_key([
             'aggregated.cohort_month', 'aggregated.from_stage', 'aggregated.to_stage',
-            'aggregated.geography_key', 'aggregated.lead_source_key', 'aggregated.campaign_key',
-            'aggregated.rep_key',
-        ]) }} as cohort_conversion_key,
+        ] + report_dimension_key_list('aggregated')) }} as cohort_conversion_key,
         'cohort' as conversion_method,
         aggregated.cohort_month,
         aggregated.from_stage,
@@ -115,11 +101,7 @@ final as (
             {{ is_mature }} as is_mature_{{ window_days }}d,
         {%- endfor %}
         as_of.as_of_date,
-        aggregated.geography_key,
-        aggregated.lead_source_key,
-        aggregated.campaign_key,
-        aggregated.rep_key,
-        {{ report_dimension_columns() }}
+        {{ report_dimension_columns('aggregated') }}
     from aggregated
     cross join as_of
     {{ report_dimension_joins('aggregated') }}

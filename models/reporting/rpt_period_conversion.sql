@@ -27,13 +27,7 @@ stages as (
 {{ report_dimension_imports() }},
 
 stage_pairs as (
-    select
-        from_stages.stage_code as from_stage,
-        to_stages.stage_code as to_stage
-    from stages as from_stages
-    inner join stages as to_stages
-        on from_stages.funnel_position < to_stages.funnel_position
-    where from_stages.is_funnel_stage and to_stages.is_funnel_stage
+    {{ funnel_stage_pairs('stages') }}
 ),
 
 first_reaches as (
@@ -135,10 +129,7 @@ aggregated as (
         period_month,
         from_stage,
         to_stage,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key,
+        {{ report_dimension_keys() }},
         {{ sum_counts('from_stage_count') }} as from_stage_count,
         {{ sum_counts('to_stage_count') }} as to_stage_count,
         {{ sum_counts('from_stage_entry_count') }} as from_stage_entry_count,
@@ -148,19 +139,14 @@ aggregated as (
         period_month,
         from_stage,
         to_stage,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key
+        {{ report_dimension_keys() }}
 ),
 
 final as (
     select
         {{ surrogate_key([
             'aggregated.period_month', 'aggregated.from_stage', 'aggregated.to_stage',
-            'aggregated.geography_key', 'aggregated.lead_source_key', 'aggregated.campaign_key',
-            'aggregated.rep_key',
-        ]) }} as period_conversion_key,
+        ] + report_dimension_key_list('aggregated')) }} as period_conversion_key,
         'period' as conversion_method,
         aggregated.period_month,
         aggregated.from_stage,
@@ -173,11 +159,7 @@ final as (
         end as period_conversion_rate,
         aggregated.from_stage_entry_count,
         aggregated.to_stage_entry_count,
-        aggregated.geography_key,
-        aggregated.lead_source_key,
-        aggregated.campaign_key,
-        aggregated.rep_key,
-        {{ report_dimension_columns() }}
+        {{ report_dimension_columns('aggregated') }}
     from aggregated
     {{ report_dimension_joins('aggregated') }}
 )

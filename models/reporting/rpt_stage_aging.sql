@@ -33,10 +33,7 @@ aggregated as (
         as_of_date,
         stage_code,
         journey_type,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key,
+        {{ report_dimension_keys() }},
         count(*) as open_count,
         {{ count_where('age_days <= 30') }} as age_0_30_count,
         {{ count_where('age_days between 31 and 60') }} as age_31_60_count,
@@ -51,18 +48,14 @@ aggregated as (
         as_of_date,
         stage_code,
         journey_type,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key
+        {{ report_dimension_keys() }}
 ),
 
 final as (
     select
         {{ surrogate_key([
-            'aggregated.stage_code', 'aggregated.journey_type', 'aggregated.geography_key',
-            'aggregated.lead_source_key', 'aggregated.campaign_key', 'aggregated.rep_key',
-        ]) }} as stage_aging_key,
+            'aggregated.stage_code', 'aggregated.journey_type',
+        ] + report_dimension_key_list('aggregated')) }} as stage_aging_key,
         aggregated.as_of_date,
         aggregated.stage_code,
         aggregated.journey_type,
@@ -75,11 +68,7 @@ final as (
         cast(aggregated.median_age_days as {{ dbt.type_numeric() }}) as median_age_days,
         cast(aggregated.p75_age_days as {{ dbt.type_numeric() }}) as p75_age_days,
         aggregated.max_age_days,
-        aggregated.geography_key,
-        aggregated.lead_source_key,
-        aggregated.campaign_key,
-        aggregated.rep_key,
-        {{ report_dimension_columns() }}
+        {{ report_dimension_columns('aggregated') }}
     from aggregated
     {{ report_dimension_joins('aggregated') }}
 )

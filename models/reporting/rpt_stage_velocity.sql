@@ -23,13 +23,7 @@ stages as (
 {{ report_dimension_imports() }},
 
 stage_pairs as (
-    select
-        from_stages.stage_code as from_stage,
-        to_stages.stage_code as to_stage
-    from stages as from_stages
-    inner join stages as to_stages
-        on from_stages.funnel_position < to_stages.funnel_position
-    where from_stages.is_funnel_stage and to_stages.is_funnel_stage
+    {{ funnel_stage_pairs('stages') }}
 ),
 
 pair_reaches as (
@@ -69,10 +63,7 @@ aggregated as (
         {{ month_start('to_reached_at') }} as velocity_month,
         from_stage,
         to_stage,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key,
+        {{ report_dimension_keys() }},
         count(*) as reached_both_count,
         count(days_between) as measured_count,
         {{ count_where('is_inferred') }} as inferred_count,
@@ -85,19 +76,14 @@ aggregated as (
         {{ month_start('to_reached_at') }},
         from_stage,
         to_stage,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key
+        {{ report_dimension_keys() }}
 ),
 
 final as (
     select
         {{ surrogate_key([
             'aggregated.velocity_month', 'aggregated.from_stage', 'aggregated.to_stage',
-            'aggregated.geography_key', 'aggregated.lead_source_key', 'aggregated.campaign_key',
-            'aggregated.rep_key',
-        ]) }} as stage_velocity_key,
+        ] + report_dimension_key_list('aggregated')) }} as stage_velocity_key,
         aggregated.velocity_month,
         aggregated.from_stage,
         aggregated.to_stage,
@@ -108,11 +94,7 @@ final as (
         cast(aggregated.mean_days as {{ dbt.type_numeric() }}) as mean_days,
         cast(aggregated.median_days as {{ dbt.type_numeric() }}) as median_days,
         cast(aggregated.p75_days as {{ dbt.type_numeric() }}) as p75_days,
-        aggregated.geography_key,
-        aggregated.lead_source_key,
-        aggregated.campaign_key,
-        aggregated.rep_key,
-        {{ report_dimension_columns() }}
+        {{ report_dimension_columns('aggregated') }}
     from aggregated
     {{ report_dimension_joins('aggregated') }}
 )

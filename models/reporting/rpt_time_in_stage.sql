@@ -22,10 +22,7 @@ aggregated as (
         {{ month_start('exited_at') }} as exit_month,
         stage_code,
         journey_type,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key,
+        {{ report_dimension_keys() }},
         count(*) as visit_count,
         count(days_in_stage) as measured_count,
         {{ count_where('is_exit_out_of_time_order') }} as out_of_order_count,
@@ -37,19 +34,14 @@ aggregated as (
         {{ month_start('exited_at') }},
         stage_code,
         journey_type,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key
+        {{ report_dimension_keys() }}
 ),
 
 final as (
     select
         {{ surrogate_key([
             'aggregated.exit_month', 'aggregated.stage_code', 'aggregated.journey_type',
-            'aggregated.geography_key', 'aggregated.lead_source_key', 'aggregated.campaign_key',
-            'aggregated.rep_key',
-        ]) }} as time_in_stage_key,
+        ] + report_dimension_key_list('aggregated')) }} as time_in_stage_key,
         aggregated.exit_month,
         aggregated.stage_code,
         aggregated.journey_type,
@@ -59,11 +51,7 @@ final as (
         cast(aggregated.mean_days as {{ dbt.type_numeric() }}) as mean_days,
         cast(aggregated.median_days as {{ dbt.type_numeric() }}) as median_days,
         cast(aggregated.p75_days as {{ dbt.type_numeric() }}) as p75_days,
-        aggregated.geography_key,
-        aggregated.lead_source_key,
-        aggregated.campaign_key,
-        aggregated.rep_key,
-        {{ report_dimension_columns() }}
+        {{ report_dimension_columns('aggregated') }}
     from aggregated
     {{ report_dimension_joins('aggregated') }}
 )

@@ -30,10 +30,7 @@ aggregated as (
     select
         {{ month_start('outcome_at') }} as close_month,
         pillar,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key,
+        {{ report_dimension_keys() }},
         max(reporting_currency_code) as reporting_currency_code,
         {{ count_where('is_won') }} as won_count,
         {{ count_where('is_lost') }} as lost_count,
@@ -50,18 +47,14 @@ aggregated as (
     group by
         {{ month_start('outcome_at') }},
         pillar,
-        geography_key,
-        lead_source_key,
-        campaign_key,
-        rep_key
+        {{ report_dimension_keys() }}
 ),
 
 final as (
     select
         {{ surrogate_key([
-            'aggregated.close_month', 'aggregated.pillar', 'aggregated.geography_key',
-            'aggregated.lead_source_key', 'aggregated.campaign_key', 'aggregated.rep_key',
-        ]) }} as win_loss_key,
+            'aggregated.close_month', 'aggregated.pillar',
+        ] + report_dimension_key_list('aggregated')) }} as win_loss_key,
         aggregated.close_month,
         aggregated.pillar,
         aggregated.won_count,
@@ -77,11 +70,7 @@ final as (
         cast(aggregated.won_cycle_mean_days as {{ dbt.type_numeric() }}) as won_cycle_mean_days,
         cast(aggregated.won_cycle_median_days as {{ dbt.type_numeric() }}) as won_cycle_median_days,
         cast(aggregated.won_cycle_p75_days as {{ dbt.type_numeric() }}) as won_cycle_p75_days,
-        aggregated.geography_key,
-        aggregated.lead_source_key,
-        aggregated.campaign_key,
-        aggregated.rep_key,
-        {{ report_dimension_columns() }}
+        {{ report_dimension_columns('aggregated') }}
     from aggregated
     {{ report_dimension_joins('aggregated') }}
 )

@@ -1,23 +1,7 @@
 with
 
-source as (
-    select * from {{ source('landing', 'leads') }}
-),
-
-country_spellings as (
-    select * from {{ ref('stg_reference__country_spellings') }}
-),
-
-ranked as (
-    select
-        *,
-        {{ latest_delivery_rank(['lead_id']) }} as delivery_rank
-    from source
-),
-
 latest_delivery as (
-    select * from ranked
-    where delivery_rank = 1
+    {{ latest_landing_delivery_with_country('leads', ['lead_id']) }}
 ),
 
 renamed as (
@@ -29,7 +13,7 @@ renamed as (
         latest_delivery.company,
         latest_delivery.title,
         latest_delivery.country as source_country,
-        coalesce(country_spellings.country_code, {{ unknown_country_code() }}) as country_code,
+        coalesce(latest_delivery.recognised_country_code, {{ unknown_country_code() }}) as country_code,
         coalesce(
             nullif(lower(trim(latest_delivery.lead_source)), ''), {{ unknown_lead_source() }}
         ) as lead_source,
@@ -43,8 +27,6 @@ renamed as (
         latest_delivery._source_line,
         latest_delivery._loaded_at
     from latest_delivery
-    left join country_spellings
-        on lower(trim(latest_delivery.country)) = country_spellings.spelling
 ),
 
 final as (

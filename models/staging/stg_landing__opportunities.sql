@@ -1,23 +1,7 @@
 with
 
-source as (
-    select * from {{ source('landing', 'opportunities') }}
-),
-
-country_spellings as (
-    select * from {{ ref('stg_reference__country_spellings') }}
-),
-
-ranked as (
-    select
-        *,
-        {{ latest_delivery_rank(['opportunity_id']) }} as delivery_rank
-    from source
-),
-
 latest_delivery as (
-    select * from ranked
-    where delivery_rank = 1
+    {{ latest_landing_delivery_with_country('opportunities', ['opportunity_id']) }}
 ),
 
 renamed as (
@@ -26,7 +10,7 @@ renamed as (
         nullif(trim(latest_delivery.lead_id), '') as lead_id,
         latest_delivery.account_name,
         latest_delivery.country as source_country,
-        coalesce(country_spellings.country_code, {{ unknown_country_code() }}) as country_code,
+        coalesce(latest_delivery.recognised_country_code, {{ unknown_country_code() }}) as country_code,
         nullif(trim(latest_delivery.rep_id), '') as rep_id,
         latest_delivery.created_at,
         latest_delivery.closed_at,
@@ -39,8 +23,6 @@ renamed as (
         latest_delivery._source_line,
         latest_delivery._loaded_at
     from latest_delivery
-    left join country_spellings
-        on lower(trim(latest_delivery.country)) = country_spellings.spelling
 ),
 
 final as (

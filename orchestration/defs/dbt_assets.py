@@ -38,7 +38,14 @@ def manifest_path():
 
 
 def build_dbt_assets():
-    @dbt_assets(manifest=manifest_path(), project=DBT_PROJECT, name="funnelmart_dbt", retry_policy=retry_policy())
+    # As in the CLI's job, dbt's unit tests are left out: they test model logic, not the data (transform.py).
+    @dbt_assets(
+        manifest=manifest_path(),
+        project=DBT_PROJECT,
+        name="funnelmart_dbt",
+        exclude="resource_type:unit_test",
+        retry_policy=retry_policy(),
+    )
     def funnelmart_dbt(context: AssetExecutionContext, dbt: DbtCliResource, funnelmart: FunnelmartSettings):
         settings = funnelmart.settings()
         session = session_for(context, settings)

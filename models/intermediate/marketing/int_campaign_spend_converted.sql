@@ -12,13 +12,8 @@ fx_rates as (
     select * from {{ ref('fx_rates') }}
 ),
 
--- Rates stay decimal: a float would round amounts.
 rates as (
-    select
-        cast(rate_month as date) as rate_month,
-        cast(usd_per_unit as numeric(18, 10)) as usd_per_unit,
-        upper(trim(currency_code)) as currency_code
-    from fx_rates
+    {{ fx_rates_by_month('fx_rates') }}
 ),
 
 dated as (
@@ -38,22 +33,9 @@ converted as (
         dated.spend_amount,
         dated.currency_code,
         dated.rate_month,
-        source_rates.usd_per_unit as source_usd_per_unit,
-        reporting_rates.usd_per_unit as reporting_usd_per_unit,
-        {{ reporting_currency_literal() }} as reporting_currency_code,
-        {{ convert_to_reporting_currency(
-            'dated.spend_amount', 'dated.currency_code',
-            'source_rates.usd_per_unit', 'reporting_rates.usd_per_unit',
-        ) }} as reporting_amount
+        {{ reporting_currency_columns('dated.spend_amount', 'dated.currency_code') }}
     from dated
-    left join rates as source_rates
-        on
-            dated.currency_code = source_rates.currency_code
-            and dated.rate_month = source_rates.rate_month
-    left join rates as reporting_rates
-        on
-            reporting_rates.currency_code = {{ reporting_currency_literal() }}
-            and dated.rate_month = reporting_rates.rate_month
+    {{ reporting_rate_joins('dated', 'rates') }}
 ),
 
 final as (
