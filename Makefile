@@ -36,8 +36,12 @@ dbt-test: $(BIN)/.installed-dev
 	$(BIN)/funnelmart build --landing tests/fixtures/dbt_small --warehouse target/fixture-warehouse \
 		--dbt-vars '{expected_fixture: dbt_small}'
 
+# Two test processes, one per core: a dbt build or a quality gate keeps one core busy. A test
+# file runs in one process, so its module fixtures (a built warehouse) are built once.
+PYTEST_WORKERS ?= 2
+
 pytest: $(BIN)/.installed-dev manifest
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # The same relative build path as the runs (orchestration/transform.py), so dbt parses the
 # project once and later runs reuse the parse.

@@ -39,7 +39,13 @@ def main(verbose: bool) -> None:
     default=None,
     help="Folder for build.duckdb and the published funnelmart.duckdb. Default: ./warehouse.",
 )
-def run(landing: Path | None, warehouse: Path | None) -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild the web sessions from every raw visit instead of adding the new ones, e.g. after changing "
+    "the session or bot rules. The pipeline snapshot keeps its history.",
+)
+def run(landing: Path | None, warehouse: Path | None, full_refresh: bool) -> None:
     """Load raw files, build the models, check quality and publish the datamart."""
     from orchestration.pipeline import JobFailed, run_job
 
@@ -49,7 +55,7 @@ def run(landing: Path | None, warehouse: Path | None) -> None:
             ensure_demo_data(landing)
     settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse)
     try:
-        result = run_job(settings, echo=lambda message: click.echo(message, err=True))
+        result = run_job(settings, echo=lambda message: click.echo(message, err=True), full_refresh=full_refresh)
     except JobFailed as error:
         click.echo(f"\nfunnelmart run failed: {error}", err=True)
         sys.exit(1)

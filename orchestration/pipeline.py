@@ -89,8 +89,10 @@ class JobResult:
         return "\n".join(lines)
 
 
-def run_job(settings: Settings, echo: Callable[[str], None] = logger.info) -> JobResult:
+def run_job(settings: Settings, echo: Callable[[str], None] = logger.info, full_refresh: bool = False) -> JobResult:
     """Run load -> raw checks -> dbt build -> mart checks -> publish, and return what each step did.
+
+    `full_refresh` rebuilds the incremental models from all raw rows (dbt's --full-refresh).
 
     Raises JobFailed naming the step (ChecksFailed when a check blocked the run); the
     published datamart is then unchanged. Raises JobFailed at once when another run has the
@@ -99,12 +101,12 @@ def run_job(settings: Settings, echo: Callable[[str], None] = logger.info) -> Jo
     session = RunSession(settings, origin="cli", trigger="manual")
     try:
         with warehouse_lock(settings.warehouse_dir, f"funnelmart run {session.run_id}"):
-            return _run_locked(session, echo)
+            return _run_locked(session, echo, full_refresh)
     except WarehouseBusy as error:
         raise JobFailed(str(error)) from error
 
 
-def _run_locked(session: RunSession, echo: Callable[[str], None]) -> JobResult:
+def _run_locked(session: RunSession, echo: Callable[[str], None], full_refresh: bool) -> JobResult:
     settings = session.settings
     # The lock was free, so no other CLI run is going: an unfinished one in the history died.
     session.report_died_runs(session.history.mark_died("cli", except_run_id=session.run_id))
@@ -118,7 +120,8 @@ def _run_locked(session: RunSession, echo: Callable[[str], None]) -> JobResult:
         step = "raw_checks"
         raw = raw_check_step(session, load, echo)
         step = "build"
-        build = build_step(settings, echo, SKIP_UNIT_TESTS, session=session)
+        dbt_arguments = [*SKIP_UNIT_TESTS, *(["--full-refresh"] if full_refresh else [])]
+        build = build_step(settings, echo, dbt_arguments, session=session)
         step = "publish"
         gate = check_and_publish(settings, echo, session=session)
         summary = read_funnel_summary(settings.published_db_path, settings.reporting_currency)

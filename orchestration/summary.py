@@ -59,8 +59,8 @@ class FunnelSummary:
 def read_funnel_summary(published_db: Path, reporting_currency_code: str) -> FunnelSummary:
     """Compute the summary from fct_lead_funnel, fct_opportunities and fct_bookings of the published file.
 
-    Lead counts follow leads; opportunity and booking counts follow those records, so they differ:
-    a lead can open several opportunities, and a booking need not close an opportunity.
+    Lead counts count leads, while opportunity and booking counts count those records. They
+    differ because a lead can open several opportunities and a booking need not close one.
     """
     with duckdb.connect(str(published_db), read_only=True) as connection:
         stage_columns = ", ".join(f"count({stage}_at)" for stage in FUNNEL_STAGES)

@@ -18,8 +18,8 @@ from orchestration.settings import BUILD_DB_NAME, Settings
 logger = get_logger()
 
 
-# Unit tests check model logic on hand-written rows, not the data; `make test` runs them on the
-# fixtures, and the main job leaves them out, as dbt advises for production builds.
+# Unit tests check model logic on hand-written rows, not the loaded data. `make test` runs them
+# on the fixtures, so the main job leaves them out.
 SKIP_UNIT_TESTS = ["--exclude", "resource_type:unit_test"]
 
 
@@ -102,9 +102,9 @@ def run_dbt_build(
     logger.info("Running %s", " ".join(arguments))
     nodes: list[DbtNodeResult] = []
     errors: list[str] = []
-    # The build file's path is part of dbt's profile, and a changed profile makes dbt parse the
-    # whole project again (about 10 s). Running dbt inside the warehouse folder with the relative
-    # path "build.duckdb" keeps the profile the same for every warehouse, so dbt reuses its parse.
+    # dbt parses the whole project again (about 10 s) whenever its profile changes, and the build
+    # file's path is part of the profile. So dbt runs inside the warehouse folder with the relative
+    # path "build.duckdb": the profile is the same for every warehouse, and dbt reuses its parse.
     environment = {**os.environ, **settings.dbt_env(), "FUNNELMART_BUILD_DB": BUILD_DB_NAME}
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     with subprocess.Popen(

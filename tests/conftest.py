@@ -27,6 +27,13 @@ DEMO_SEED = 7
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "yes")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+# `make test` runs the tests in two processes (pytest-xdist). Each gets its own dbt target and
+# log folders, so two dbt runs never write the same run_results.json or partial parse.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if WORKER:
+    os.environ.setdefault("DBT_TARGET_PATH", str(PROJECT_DIR / "target" / f"pytest-{WORKER}"))
+    os.environ.setdefault("DBT_LOG_PATH", str(PROJECT_DIR / "logs" / f"pytest-{WORKER}"))
+
 
 def real_export(name: str) -> Path:
     """Return a folder of real exports, skipping the test when it is absent (failing under CI=true)."""
@@ -41,7 +48,7 @@ def real_export(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
-    """Write target/manifest.json with `dbt parse`, which the Dagster definitions read."""
+    """Write manifest.json with `dbt parse` into dbt's target folder, where the Dagster definitions read it."""
     dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
         [str(dbt), "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
@@ -50,7 +57,7 @@ def dbt_manifest() -> Path:
         # The relative build path the runs use, so they reuse this parse (orchestration/transform.py).
         env={**os.environ, "FUNNELMART_BUILD_DB": BUILD_DB_NAME},
     )
-    return PROJECT_DIR / "target" / "manifest.json"
+    return PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "manifest.json"
 
 
 @dataclass(frozen=True)

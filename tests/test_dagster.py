@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 from dagster import AssetKey, DagsterInstance, materialize
 
 from orchestration.demo_data import write_demo_data
+from orchestration.settings import PROJECT_DIR
 
 
 def test_definitions_load(dbt_manifest):
@@ -48,3 +51,13 @@ def test_whole_graph_materializes(dbt_manifest, tmp_path):
         event for event in result.get_asset_materialization_events() if event.asset_key == AssetKey(["published_datamart"])
     ]
     assert len(publish_events) == 1
+
+
+def test_instance_settings_turn_telemetry_off_and_monitoring_on(tmp_path, monkeypatch):
+    shutil.copy(PROJECT_DIR / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+
+    with DagsterInstance.get() as instance:
+        assert not instance.telemetry_enabled
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_settings["max_resume_run_attempts"] == 0

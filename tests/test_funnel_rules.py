@@ -1,7 +1,9 @@
-"""The funnel rules of docs/funnel-rules.md on messy CRM data, the demo data and the Maven export.
+"""The funnel rules of docs/funnel-rules.md on messy CRM data.
 
 The messy fixture (tests/fixtures/dbt_messy) is built once per module. Every expected figure
 comes from its EXPECTED.md, computed by hand from the fixture files, never from the models.
+The same rules on the demo data and the Maven export are tested in test_pipeline.py and
+test_real_exports.py, next to the other figures of those runs.
 """
 
 from __future__ import annotations
@@ -549,92 +551,6 @@ def test_pipeline_snapshot_accumulates_by_day(messy, tmp_path):
     assert snapshot_rows(copy.build_db_path) == first_day
     run_dbt_build(copy, [*snapshot_models, "--vars", "{as_of_date: 2024-02-14}"])
     assert snapshot_rows(copy.build_db_path) == earlier_day + first_day
-
-
-# ---- demo data -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo(demo_run):
-    """The session's main-job run on demo data (tests/conftest.py): its settings and planted truth."""
-    return demo_run.settings, demo_run.truth.as_dict()
-
-
-def demo_people(landing: Path, truth: dict) -> int:
-    """Count the people among the demo's valid leads: one per email after trimming and lower-casing, one per blank."""
-    quarantined_lines = {row["line"] for row in truth["bad_rows"] if row["entity"] == "leads"}
-    with (landing / "leads.csv").open(encoding="utf-8", newline="") as source:
-        leads = [row for line, row in enumerate(csv.DictReader(source), start=2) if line not in quarantined_lines]
-    emails = {row["email"].strip().lower() for row in leads if row["email"].strip()}
-    blanks = sum(1 for row in leads if not row["email"].strip())
-    return len(emails) + blanks
-
-
-def test_demo_reentries_and_reopens_match_truth(demo):
-    settings, truth = demo
-    db_path = settings.build_db_path
-    [(recycled,)] = query(
-        db_path,
-        "select count(distinct lead_id) from marts.fct_stage_transitions where to_stage = 'inquiry' and is_reentry",
-    )
-    [(reopened,)] = query(db_path, "select count(*) from marts.fct_lead_funnel where is_reopened_after_loss")
-
-    assert recycled == truth["planted"]["leads_recycled_from_nurture"]
-    assert reopened == truth["planted"]["leads_with_second_opportunity"]
-
-
-def test_demo_cohorts_count_every_person(demo):
-    settings, truth = demo
-    db_path = settings.build_db_path
-    lead_months = query(db_path, "select strftime(cohort_month, '%Y-%m'), count(*) from marts.fct_lead_funnel group by 1")
-    [(people, cohort_people)] = query(
-        db_path,
-        "select (select count(*) from marts.dim_person), (select sum(entered_count) from marts.rpt_cohort_conversion "
-        "where from_stage = 'raw_lead' and to_stage = 'inquiry')",
-    )
-    boundary = {lead["lead_id"]: lead["created_at_utc"][:7] for lead in truth["planted"]["time_zone_boundary_leads"]}
-    cohorts = dict(
-        query(
-            db_path,
-            "select lead_id, strftime(cohort_month, '%Y-%m') from marts.fct_lead_funnel "
-            f"where lead_id in ({', '.join(repr(lead_id) for lead_id in boundary)})",
-        )
-    )
-
-    assert dict(lead_months) == truth["leads_by_created_month"]
-    assert people == cohort_people == demo_people(settings.landing_dir, truth) == 600
-    assert cohorts == boundary
-
-
-def test_demo_win_loss_matches_truth(demo):
-    settings, truth = demo
-    db_path = settings.build_db_path
-    [(won, lost)] = query(db_path, "select sum(won_count), sum(lost_count) from marts.rpt_win_loss")
-    [(open_now,)] = query(db_path, "select count(*) from marts.fct_pipeline_snapshot")
-
-    assert (won, lost) == (truth["opportunities"]["won"], truth["opportunities"]["lost"])
-    assert open_now == truth["opportunities"]["open"]
-
-
-# ---- real exports ---------------------------------------------------------------------------
-
-
-def test_maven_win_loss_per_office(maven_run):
-    export, settings = maven_run
-    db_path = settings.build_db_path
-    with (export / "sales_pipeline.csv").open(encoding="utf-8", newline="") as source:
-        stages = [row["deal_stage"] for row in csv.DictReader(source)]
-
-    rows = query(
-        db_path,
-        "select territory, sum(won_count), sum(closed_count), sum(won_reporting_amount) from marts.rpt_win_loss "
-        "group by 1 order by 1",
-    )
-    [(open_pipeline,)] = query(db_path, "select count(*) from marts.fct_pipeline_snapshot")
-
-    assert rows == [
-        ("Central", 1629, 2604, Decimal("3346293")),
-        ("East", 1171, 1858, Decimal("3090594")),
-        ("West", 1438, 2249, Decimal("3568647")),
-    ]
-    assert open_pipeline == stages.count("Engaging") + stages.count("Prospecting") == 2089
+    # A full refresh (funnelmart run --full-refresh) rebuilds other models but keeps the history.
+    run_dbt_build(copy, [*snapshot_models, "--vars", MESSY_VARS, "--full-refresh"])
+    assert snapshot_rows(copy.build_db_path) == earlier_day + first_day

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -128,7 +129,7 @@ def copied_run(demo_run, tmp_path):
 
 
 def test_rerun_loads_only_new_files_while_reader_open(demo_run, copied_run):
-    """A second run loads only the new file, and a reader holding the published file neither blocks it nor sees it."""
+    """A second run loads only the new file. A reader holding the published file does not block it and keeps the old version."""
     first = demo_run.result
     reader = duckdb.connect(str(copied_run.published_db_path), read_only=True)
     [(leads_before,)] = reader.execute("select count(*) from fct_lead_funnel").fetchall()
@@ -188,3 +189,65 @@ def test_published_columns_documented(demo_run, dbt_manifest):
     assert columns
     assert undocumented == []
     assert without_comment == []
+
+
+# ---- funnel rules on the demo data (docs/funnel-rules.md) ------------------------------------
+
+
+@pytest.fixture
+def demo(demo_run):
+    """The settings and planted truth of the session's demo run."""
+    return demo_run.settings, demo_run.truth.as_dict()
+
+
+def demo_people(landing: Path, truth: dict) -> int:
+    """Count the people among the demo's valid leads: one per email after trimming and lower-casing, one per blank."""
+    quarantined_lines = {row["line"] for row in truth["bad_rows"] if row["entity"] == "leads"}
+    with (landing / "leads.csv").open(encoding="utf-8", newline="") as source:
+        leads = [row for line, row in enumerate(csv.DictReader(source), start=2) if line not in quarantined_lines]
+    emails = {row["email"].strip().lower() for row in leads if row["email"].strip()}
+    blanks = sum(1 for row in leads if not row["email"].strip())
+    return len(emails) + blanks
+
+
+def test_demo_reentries_and_reopens_match_truth(demo):
+    settings, truth = demo
+    [(recycled,)] = published(
+        settings,
+        "select count(distinct lead_id) from fct_stage_transitions where to_stage = 'inquiry' and is_reentry",
+    )
+    [(reopened,)] = published(settings, "select count(*) from fct_lead_funnel where is_reopened_after_loss")
+
+    assert recycled == truth["planted"]["leads_recycled_from_nurture"]
+    assert reopened == truth["planted"]["leads_with_second_opportunity"]
+
+
+def test_demo_cohorts_count_every_person(demo):
+    settings, truth = demo
+    lead_months = published(settings, "select strftime(cohort_month, '%Y-%m'), count(*) from fct_lead_funnel group by 1")
+    [(people, cohort_people)] = published(
+        settings,
+        "select (select count(*) from dim_person), (select sum(entered_count) from rpt_cohort_conversion "
+        "where from_stage = 'raw_lead' and to_stage = 'inquiry')",
+    )
+    boundary = {lead["lead_id"]: lead["created_at_utc"][:7] for lead in truth["planted"]["time_zone_boundary_leads"]}
+    cohorts = dict(
+        published(
+            settings,
+            "select lead_id, strftime(cohort_month, '%Y-%m') from fct_lead_funnel "
+            f"where lead_id in ({', '.join(repr(lead_id) for lead_id in boundary)})",
+        )
+    )
+
+    assert dict(lead_months) == truth["leads_by_created_month"]
+    assert people == cohort_people == demo_people(settings.landing_dir, truth) == 600
+    assert cohorts == boundary
+
+
+def test_demo_win_loss_matches_truth(demo):
+    settings, truth = demo
+    [(won, lost)] = published(settings, "select sum(won_count), sum(lost_count) from rpt_win_loss")
+    [(open_now,)] = published(settings, "select count(*) from fct_pipeline_snapshot")
+
+    assert (won, lost) == (truth["opportunities"]["won"], truth["opportunities"]["lost"])
+    assert open_now == truth["opportunities"]["open"]

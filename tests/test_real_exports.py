@@ -119,3 +119,23 @@ def test_maven_win_rate_per_office(maven_run):
     )
 
     assert rows == [("Central", 1629, 2604), ("East", 1171, 1858), ("West", 1438, 2249)]
+
+
+def test_maven_win_loss_per_office(maven_run):
+    export, settings = maven_run
+    with (export / "sales_pipeline.csv").open(encoding="utf-8", newline="") as source:
+        stages = [row["deal_stage"] for row in csv.DictReader(source)]
+
+    rows = published(
+        settings,
+        "select territory, sum(won_count), sum(closed_count), sum(won_reporting_amount) from rpt_win_loss "
+        "group by 1 order by 1",
+    )
+    [(open_pipeline,)] = published(settings, "select count(*) from fct_pipeline_snapshot")
+
+    assert rows == [
+        ("Central", 1629, 2604, Decimal("3346293")),
+        ("East", 1171, 1858, Decimal("3090594")),
+        ("West", 1438, 2249, Decimal("3568647")),
+    ]
+    assert open_pipeline == stages.count("Engaging") + stages.count("Prospecting") == 2089

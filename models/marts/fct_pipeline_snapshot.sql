@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
+        full_refresh=false,
         pre_hook="{% if is_incremental() %}delete from {{ this }} where snapshot_date in "
             ~ "(select as_of_date from {{ ref('int_as_of_date') }}){% endif %}",
     )
@@ -12,7 +13,8 @@
 -- deletes that date's rows, so a day is never counted twice and reruns change nothing. The
 -- history grows with daily runs, and the first run contains one day only. Source exports carry
 -- only the current amount, so a past row keeps the amount as it was on its snapshot date,
--- while a rebuild of a past date (var as_of_date) takes today's amounts.
+-- while a rebuild of a past date (var as_of_date) takes today's amounts. full_refresh=false
+-- keeps the history through `--full-refresh`, which cannot restore past days.
 -- An opportunity is open on the as-of date when its latest stage event up to that day is in
 -- an open stage. An opportunity without created_at and without events counts as open when
 -- its current status is open.

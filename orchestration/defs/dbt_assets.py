@@ -7,6 +7,7 @@ once otherwise, for example when a dbt test fails.
 
 # No `from __future__ import annotations` here: Dagster reads the context annotation at definition time.
 
+import os
 from typing import Any
 
 from dagster import AssetExecutionContext, Failure
@@ -19,7 +20,10 @@ from orchestration.operations.session import summarize_dbt
 from orchestration.settings import PROJECT_DIR
 from orchestration.transform import DbtNodeResult, dbt_environment, failing_rows_message
 
-DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+# dbt's own DBT_TARGET_PATH moves its target folder; the manifest is read from the same place.
+DBT_PROJECT = DbtProject(
+    project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target_path=os.environ.get("DBT_TARGET_PATH", "target")
+)
 FAILED_STATUSES = ("error", "fail", "runtime error")
 
 
