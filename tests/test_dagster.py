@@ -53,7 +53,7 @@ def test_whole_graph_materializes(dbt_manifest, tmp_path):
     assert len(publish_events) == 1
 
 
-def test_instance_settings_turn_telemetry_off_and_monitoring_on(tmp_path, monkeypatch):
+def test_instance_settings_telemetry_and_monitoring(tmp_path, monkeypatch):
     shutil.copy(PROJECT_DIR / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
 

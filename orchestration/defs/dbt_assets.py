@@ -42,7 +42,7 @@ def manifest_path():
 
 
 def build_dbt_assets():
-    # As in the CLI's job, dbt's unit tests are left out: they test model logic, not the data (transform.py).
+    # As in the CLI job, dbt unit tests are left out because they test model logic, not the data.
     @dbt_assets(
         manifest=manifest_path(),
         project=DBT_PROJECT,
