@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -45,7 +46,13 @@ def main(verbose: bool) -> None:
     help="Rebuild the web sessions from every raw visit instead of adding the new ones, e.g. after changing "
     "the session or bot rules. The pipeline snapshot keeps its history.",
 )
-def run(landing: Path | None, warehouse: Path | None, full_refresh: bool) -> None:
+@click.option(
+    "--dbt-vars",
+    default=None,
+    help="YAML of dbt variables for the build, e.g. '{stage_owner_teams: {contact: marketing}}' "
+    "(docs/web-and-attribution.md and docs/funnel-rules.md list them).",
+)
+def run(landing: Path | None, warehouse: Path | None, full_refresh: bool, dbt_vars: str | None) -> None:
     """Load raw files, build the models, check quality and publish the datamart."""
     from orchestration.pipeline import JobFailed, run_job
 
@@ -55,7 +62,9 @@ def run(landing: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
             ensure_demo_data(landing)
     settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse)
     try:
-        result = run_job(settings, echo=lambda message: click.echo(message, err=True), full_refresh=full_refresh)
+        result = run_job(
+            settings, echo=lambda message: click.echo(message, err=True), full_refresh=full_refresh, dbt_vars=dbt_vars
+        )
     except JobFailed as error:
         click.echo(f"\nfunnelmart run failed: {error}", err=True)
         sys.exit(1)
@@ -144,7 +153,8 @@ def import_command(profile: str, source_dir: Path, landing: Path) -> None:
     "--build",
     "use_build_db",
     is_flag=True,
-    help="Query build.duckdb instead: raw tables, raw._quarantine, staging and marts schemas.",
+    help="Query build.duckdb instead, with schema names: raw (and raw._quarantine), staging, intermediate, "
+    "reference, marts.",
 )
 def sql(query: str, warehouse: Path | None, output_format: str, use_build_db: bool) -> None:
     """Run a read-only SQL query against the published datamart (tables by plain name, e.g. fct_bookings)."""
@@ -171,6 +181,7 @@ def sql(query: str, warehouse: Path | None, output_format: str, use_build_db: bo
 def publish(target: str, warehouse: Path | None) -> None:
     """Copy the validated datamart into PostgreSQL in one transaction, for BI tools over ODBC."""
     from orchestration.serving import publish_to_configured_postgres
+    from orchestration.serving.roles import PASSWORD_ENVS
 
     settings = Settings.from_env(warehouse_dir=warehouse)
     if not settings.published_db_path.exists():
@@ -186,18 +197,37 @@ def publish(target: str, warehouse: Path | None) -> None:
         f"Published {len(report.tables)} tables and {len(report.views)} views to PostgreSQL schema {report.schema} "
         f"in {report.seconds:.1f} s"
     )
+    click.echo(f"Role passwords set from {' and '.join(PASSWORD_ENVS.values())}.")
 
 
 @main.command()
 @click.option("--port", type=click.IntRange(1024, 65535), default=None, help="TCP port on 127.0.0.1. Default: 5433.")
 @click.option("--data-dir", type=directory, default=None, help="PostgreSQL data directory. Default: ./.pgdata.")
 @click.option("--warehouse", type=directory, default=None, help="Folder holding the published funnelmart.duckdb. Default: ./warehouse.")
-def serve(port: int | None, data_dir: Path | None, warehouse: Path | None) -> None:
-    """Start a local PostgreSQL on 127.0.0.1 with the datamart, for BI tools over ODBC; Ctrl-C stops it."""
-    from orchestration.serving import DEFAULT_DATA_DIR, DEFAULT_PORT, WRITER_ROLE, publish_to_postgres, start_local_server
+@click.option("--stop", "stop_server", is_flag=True, help="Stop the server that runs from the data directory, then exit.")
+def serve(port: int | None, data_dir: Path | None, warehouse: Path | None, stop_server: bool) -> None:
+    """Start a local PostgreSQL on 127.0.0.1 with the datamart, for BI tools over ODBC.
 
+    Ctrl-C or SIGTERM stops it; `funnelmart serve --stop` stops a server left running.
+    """
+    from orchestration.serving import DEFAULT_DATA_DIR, DEFAULT_PORT, WRITER_ROLE, publish_to_postgres, start_local_server
+    from orchestration.serving.local_server import find_running_local_server
+
+    data_dir = Path(data_dir or DEFAULT_DATA_DIR).resolve()
+    try:
+        if stop_server:
+            running = find_running_local_server(data_dir)
+            if running is not None:
+                running.stop()
+            click.echo(f"No PostgreSQL server runs from {data_dir} now.")
+            return
+        server = start_local_server(data_dir, port or DEFAULT_PORT)
+    except RuntimeError as error:
+        click.echo(f"funnelmart serve failed: {error}", err=True)
+        sys.exit(1)
+    # A service manager or `kill` sends SIGTERM: stop the server as on Ctrl-C instead of leaving it running.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     settings = Settings.from_env(warehouse_dir=warehouse)
-    server = start_local_server(data_dir or DEFAULT_DATA_DIR, port or DEFAULT_PORT)
     try:
         if settings.published_db_path.exists():
             publish_to_postgres(settings.published_db_path, server.conninfo(WRITER_ROLE), manifest_path=manifest_path())
@@ -235,6 +265,10 @@ def status(landing: Path | None, warehouse: Path | None, run_count: int, as_json
         sys.exit(1)
     report = collect_status(settings, config, limit=run_count)
     click.echo(json.dumps(report.to_dict(), indent=2, default=str) if as_json else report.text())
+
+
+def _raise_keyboard_interrupt(signal_number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def manifest_path() -> Path | None:

@@ -89,10 +89,16 @@ class JobResult:
         return "\n".join(lines)
 
 
-def run_job(settings: Settings, echo: Callable[[str], None] = logger.info, full_refresh: bool = False) -> JobResult:
+def run_job(
+    settings: Settings,
+    echo: Callable[[str], None] = logger.info,
+    full_refresh: bool = False,
+    dbt_vars: str | None = None,
+) -> JobResult:
     """Run load -> raw checks -> dbt build -> mart checks -> publish, and return what each step did.
 
-    `full_refresh` rebuilds the incremental models from all raw rows (dbt's --full-refresh).
+    `full_refresh` rebuilds the incremental models from all raw rows (dbt's --full-refresh), and
+    `dbt_vars` is YAML text of dbt variables for the build (dbt's --vars).
 
     Raises JobFailed naming the step (ChecksFailed when a check blocked the run); the
     published datamart is then unchanged. Raises JobFailed at once when another run has the
@@ -101,12 +107,14 @@ def run_job(settings: Settings, echo: Callable[[str], None] = logger.info, full_
     session = RunSession(settings, origin="cli", trigger="manual")
     try:
         with warehouse_lock(settings.warehouse_dir, f"funnelmart run {session.run_id}"):
-            return _run_locked(session, echo, full_refresh)
+            return _run_locked(session, echo, full_refresh, dbt_vars)
     except WarehouseBusy as error:
         raise JobFailed(str(error)) from error
 
 
-def _run_locked(session: RunSession, echo: Callable[[str], None], full_refresh: bool) -> JobResult:
+def _run_locked(
+    session: RunSession, echo: Callable[[str], None], full_refresh: bool, dbt_vars: str | None
+) -> JobResult:
     settings = session.settings
     # The lock was free, so no other CLI run is going: an unfinished one in the history died.
     session.report_died_runs(session.history.mark_died("cli", except_run_id=session.run_id))
@@ -120,7 +128,11 @@ def _run_locked(session: RunSession, echo: Callable[[str], None], full_refresh: 
         step = "raw_checks"
         raw = raw_check_step(session, load, echo)
         step = "build"
-        dbt_arguments = [*SKIP_UNIT_TESTS, *(["--full-refresh"] if full_refresh else [])]
+        dbt_arguments = [
+            *SKIP_UNIT_TESTS,
+            *(["--full-refresh"] if full_refresh else []),
+            *(["--vars", dbt_vars] if dbt_vars else []),
+        ]
         build = build_step(settings, echo, dbt_arguments, session=session)
         step = "publish"
         gate = check_and_publish(settings, echo, session=session)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
+import signal
+import subprocess
+import sys
 import threading
 import time
 from decimal import Decimal
@@ -14,7 +18,7 @@ import duckdb
 import psycopg
 import pyodbc
 import pytest
-from postgres_server import postgres_server  # noqa: F401  (module-scoped fixture)
+from postgres_server import free_port, make_enterable_by_others, postgres_server  # noqa: F401  (module-scoped fixture)
 
 from orchestration.serving.local_server import LocalServer, find_running_local_server
 from orchestration.serving.postgres_publish import PostgresPublishReport, publish_to_postgres
@@ -599,6 +603,35 @@ def test_publish_finds_local_server(
     assert admin_execute(postgres_server, "select sum(reporting_amount) from funnelmart.bookings") == [
         (VERSION_B_TOTALS[0],)
     ]
+
+
+def test_serve_stops_server_on_sigterm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`funnelmart serve` stops its PostgreSQL on SIGTERM, as a service manager sends, not only on Ctrl-C."""
+    for variable in PASSWORD_ENVS.values():
+        monkeypatch.setenv(variable, secrets.token_urlsafe(18))
+    make_enterable_by_others(tmp_path)
+    data_dir = tmp_path / "pgdata"
+    command = [
+        sys.executable, "-m", "orchestration.cli", "serve",
+        "--port", str(free_port()), "--data-dir", str(data_dir), "--warehouse", str(tmp_path / "no-warehouse"),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        running = find_running_local_server(data_dir)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert running is not None, "".join(lines)
+    assert process.returncode == 0
+    assert find_running_local_server(data_dir) is None
 
 
 def test_admin_url_takes_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

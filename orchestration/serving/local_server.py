@@ -83,7 +83,7 @@ class LocalServer:
         return [
             f"PostgreSQL URL: {self.url()}",
             f"ODBC connection string: {self.odbc_connection_string()}",
-            f"Password: the value of {PASSWORD_ENVS[BI_ROLE]}",
+            f"Password: the value of {PASSWORD_ENVS[BI_ROLE]}, set again on every start and publish",
         ]
 
     def stop(self) -> None:
@@ -179,7 +179,7 @@ def _prepare_cluster(server: LocalServer) -> None:
     if _is_running(server):
         raise RuntimeError(
             f"A PostgreSQL server is already running from {data_dir}. "
-            f"Stop it with `{server.bin_dir / 'pg_ctl'} stop -D {data_dir}`, or connect to it."
+            f"Stop it with `funnelmart serve --stop --data-dir {data_dir}`, or connect to it."
         )
     if not (data_dir / "PG_VERSION").exists():
         _check_server_user_can_write(data_dir)

@@ -170,7 +170,7 @@ REPORTING_VIEWS = (
     ReportingView(
         name="stage_transitions",
         base_table="fct_stage_transitions",
-        description="One row per stage change of a lead or opportunity.",
+        description="One row per observed stage event of a lead or opportunity; is_stage_change marks real changes.",
         joins=(
             _date_join("transition_day", "transition_date_key", "transition"),
             _stage_name_join("from_stage", "from_stage"),
