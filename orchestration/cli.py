@@ -38,7 +38,7 @@ def main(verbose: bool) -> None:
     "--warehouse",
     type=directory,
     default=None,
-    help="Folder for build.duckdb and the published funnelmart.duckdb. Default: ./warehouse.",
+    help="Folder for build.duckdb and the published funnelmart.duckdb. Default: warehouse/ in the project folder, or FUNNELMART_WAREHOUSE_DIR.",
 )
 @click.option(
     "--full-refresh",
@@ -73,7 +73,7 @@ def run(landing: Path | None, warehouse: Path | None, full_refresh: bool, dbt_va
 
 @main.command()
 @click.option("--landing", type=directory, required=True, help="Folder of raw files in the raw contract.")
-@click.option("--warehouse", type=directory, default=None, help="Folder for build.duckdb. Default: ./warehouse.")
+@click.option("--warehouse", type=directory, default=None, help="Folder for build.duckdb. Default: warehouse/ in the project folder, or FUNNELMART_WAREHOUSE_DIR.")
 @click.option(
     "--dbt-vars",
     default=None,
@@ -140,7 +140,7 @@ def import_command(profile: str, source_dir: Path, landing: Path) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option("--warehouse", type=directory, default=None, help="Folder holding the published funnelmart.duckdb. Default: ./warehouse.")
+@click.option("--warehouse", type=directory, default=None, help="Folder holding the published funnelmart.duckdb. Default: warehouse/ in the project folder, or FUNNELMART_WAREHOUSE_DIR.")
 @click.option(
     "--format",
     "output_format",
@@ -177,7 +177,7 @@ def sql(query: str, warehouse: Path | None, output_format: str, use_build_db: bo
     required=True,
     help="Where to publish: postgres (FUNNELMART_PG_URL, or the local server of `funnelmart serve`).",
 )
-@click.option("--warehouse", type=directory, default=None, help="Folder holding the published funnelmart.duckdb. Default: ./warehouse.")
+@click.option("--warehouse", type=directory, default=None, help="Folder holding the published funnelmart.duckdb. Default: warehouse/ in the project folder, or FUNNELMART_WAREHOUSE_DIR.")
 def publish(target: str, warehouse: Path | None) -> None:
     """Copy the validated datamart into PostgreSQL in one transaction, for BI tools over ODBC."""
     from orchestration.serving import publish_to_configured_postgres
@@ -202,8 +202,8 @@ def publish(target: str, warehouse: Path | None) -> None:
 
 @main.command()
 @click.option("--port", type=click.IntRange(1024, 65535), default=None, help="TCP port on 127.0.0.1. Default: 5433.")
-@click.option("--data-dir", type=directory, default=None, help="PostgreSQL data directory. Default: ./.pgdata.")
-@click.option("--warehouse", type=directory, default=None, help="Folder holding the published funnelmart.duckdb. Default: ./warehouse.")
+@click.option("--data-dir", type=directory, default=None, help="PostgreSQL data directory. Default: .pgdata/ in the project folder.")
+@click.option("--warehouse", type=directory, default=None, help="Folder holding the published funnelmart.duckdb. Default: warehouse/ in the project folder, or FUNNELMART_WAREHOUSE_DIR.")
 @click.option("--stop", "stop_server", is_flag=True, help="Stop the server that runs from the data directory, then exit.")
 def serve(port: int | None, data_dir: Path | None, warehouse: Path | None, stop_server: bool) -> None:
     """Start a local PostgreSQL on 127.0.0.1 with the datamart, for BI tools over ODBC.
@@ -247,7 +247,7 @@ def serve(port: int | None, data_dir: Path | None, warehouse: Path | None, stop_
 
 @main.command()
 @click.option("--landing", type=directory, default=None, help="Landing folder whose files count for freshness. Default: ./landing.")
-@click.option("--warehouse", type=directory, default=None, help="Folder that contains the run history and alert state. Default: ./warehouse.")
+@click.option("--warehouse", type=directory, default=None, help="Folder that contains the run history and alert state. Default: warehouse/ in the project folder, or FUNNELMART_WAREHOUSE_DIR.")
 @click.option("--runs", "run_count", type=click.IntRange(min=1), default=10, show_default=True, help="Number of runs to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON instead of text.")
 def status(landing: Path | None, warehouse: Path | None, run_count: int, as_json: bool) -> None:

@@ -351,7 +351,7 @@ def remove_stale_candidates(published_db: Path) -> None:
 def describe_load(result: FileLoadResult) -> str:
     if result.skipped:
         return f"  {result.path.name}: already loaded, skipped"
-    text = f"  {result.path.name} -> raw.{result.entity}: {result.rows_loaded:,} rows loaded"
+    text = f"  {result.path.name} -> raw.{result.entity}: {counted(result.rows_loaded, 'row')} loaded"
     if result.rows_quarantined:
         text += f", {result.rows_quarantined:,} quarantined (see raw._quarantine)"
     return text

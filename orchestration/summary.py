@@ -50,8 +50,8 @@ class FunnelSummary:
         )
         lines.append(
             f"Bookings: {self.booking_count:,} totalling {self.bookings_reporting_amount:,.2f} "
-            f"{self.reporting_currency_code}; {self.bookings_with_opportunity_count:,} close an opportunity, "
-            "the others (such as web-shop orders and renewals) have none"
+            f"{self.reporting_currency_code}; {self.bookings_with_opportunity_count:,} close an opportunity "
+            f"and {self.booking_count - self.bookings_with_opportunity_count:,} have none"
         )
         return "\n".join(lines)
 

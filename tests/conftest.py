@@ -55,7 +55,11 @@ def dbt_manifest() -> Path:
         check=True,
         cwd=PROJECT_DIR,
         # The relative build path the runs use, so they reuse this parse (orchestration/transform.py).
-        env={**os.environ, "FUNNELMART_BUILD_DB": BUILD_DB_NAME},
+        env={
+            **os.environ,
+            "FUNNELMART_BUILD_DB": BUILD_DB_NAME,
+            "FUNNELMART_REPORTING_CURRENCY": os.environ.get("FUNNELMART_REPORTING_CURRENCY", "USD").upper(),
+        },
     )
     return PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "manifest.json"
 
