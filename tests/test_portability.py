@@ -82,8 +82,9 @@ def copy_raw_tables(build_db: Path, admin_conninfo: str) -> dict[str, int]:
     return copied
 
 
-def figures(connection, dialect_sql) -> dict[str, list[tuple]]:
-    return {label: [tuple(row) for row in dialect_sql(connection, query)] for label, query in FIGURES.items()}
+def figures(connection) -> dict[str, list[tuple]]:
+    """Run every FIGURES query on a DuckDB or psycopg connection, which both have execute().fetchall()."""
+    return {label: [tuple(row) for row in connection.execute(query).fetchall()] for label, query in FIGURES.items()}
 
 
 def rounded(rows: list[tuple]) -> list[tuple]:
@@ -96,7 +97,7 @@ def rounded(rows: list[tuple]) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, postgres_server: LocalServer):  # noqa: F811 - the imported fixture
-    """Build the demo on DuckDB and on PostgreSQL; return both databases' figures and the PostgreSQL dbt result."""
+    """Build the demo on DuckDB and on PostgreSQL; return the copied row counts, PostgreSQL's dbt result and both figures."""
     root = tmp_path_factory.mktemp("portability")
     write_demo_data(root / "landing", leads=150, seed=3)
     duckdb_settings = Settings.from_env(landing_dir=root / "landing", warehouse_dir=root / "duckdb")
@@ -126,11 +127,11 @@ def builds(tmp_path_factory, postgres_server: LocalServer):  # noqa: F811 - the 
     )
 
     with duckdb.connect(str(duckdb_settings.build_db_path), read_only=True) as connection:
-        duckdb_figures = figures(connection, lambda c, query: c.execute(query).fetchall())
+        duckdb_figures = figures(connection)
     postgres_figures = {}
     if result.returncode == 0:
         with psycopg.connect(postgres_server.admin_conninfo) as connection:
-            postgres_figures = figures(connection, lambda c, query: c.execute(query).fetchall())
+            postgres_figures = figures(connection)
     return copied, result, duckdb_figures, postgres_figures
 
 
