@@ -24,20 +24,10 @@ from orchestration.loading import load_landing
 from orchestration.pipeline import load_and_build
 from orchestration.serving.local_server import LocalServer
 from orchestration.serving.roles import WRITER_ROLE, role_password
+from orchestration.serving.source_tables import postgres_type
 from orchestration.settings import PROJECT_DIR, Settings
 from orchestration.transform import SKIP_UNIT_TESTS
 
-# DuckDB column types of the raw tables and their PostgreSQL names; DECIMAL(p,s) keeps its text.
-RAW_TYPES = {
-    "VARCHAR": "text",
-    "BIGINT": "bigint",
-    "INTEGER": "integer",
-    "DOUBLE": "double precision",
-    "BOOLEAN": "boolean",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
-}
 # Figures compared between the two builds: a label and the query that computes it.
 FIGURES = {
     "leads per stage": "select count(raw_lead_at), count(inquiry_at), count(contact_at), count(opportunity_at), "
@@ -68,7 +58,7 @@ def copy_raw_tables(build_db: Path, admin_conninfo: str) -> dict[str, int]:
                 [table],
             ).fetchall()
             definitions = [
-                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(RAW_TYPES.get(kind) or kind.lower()))
+                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(postgres_type(kind)))
                 for name, kind in columns
             ]
             target.execute(sql.SQL("create table raw.{} ({})").format(sql.Identifier(table), sql.SQL(", ").join(definitions)))
